@@ -1,0 +1,134 @@
+"""Argument checks and small helpers shared by every public entry point.
+
+Each check raises ValueError/TypeError naming the argument and the fix.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_random_state
+
+
+def check_n_samples(n_samples, name: str = "n_samples") -> int:
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+        n_samples, numbers.Integral
+    ):
+        raise TypeError(f"{name} must be an int >= 1; got {n_samples!r}.")
+    if n_samples < 1:
+        raise ValueError(f"{name} must be >= 1; got {n_samples}.")
+    return int(n_samples)
+
+
+def check_positive(value, name: str, *, integer: bool = False, allow_zero=False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
+        what = "an int" if integer else "a number"
+        raise TypeError(f"{name} must be {what}; got {value!r}.")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be finite and {bound}; got {value!r}.")
+
+
+def check_X_rows(X) -> int:
+    """Number of rows of a 2-d table, refusing empty and one-row data."""
+    if isinstance(X, pd.DataFrame):
+        shape = X.shape
+    else:
+        if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+            raise TypeError(
+                f"X must be a 2-d array-like or a pandas DataFrame; got {type(X).__name__}."
+            )
+        shape = np.shape(X) if not isinstance(X, np.ndarray) else X.shape
+    if len(shape) != 2:
+        raise ValueError(
+            f"X must be 2-dimensional (n_samples, n_features); got shape {shape}. "
+            "Reshape a single feature with X.reshape(-1, 1)."
+        )
+    if shape[0] < 2:
+        raise ValueError(
+            f"X has {shape[0]} row(s); a generative model needs at least 2 rows "
+            "(in practice dozens) to learn from."
+        )
+    if shape[1] < 1:
+        raise ValueError("X has 0 columns; pass at least one feature.")
+    return shape[0]
+
+
+def check_y_fit(y, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate fit labels; return (classes, class index per row, class counts)."""
+    arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-dimensional; got shape {arr.shape}.")
+    if len(arr) != n_rows:
+        raise ValueError(
+            f"X has {n_rows} rows but y has {len(arr)}; pass one label per row."
+        )
+    if pd.isna(arr).any():
+        raise ValueError("y contains missing values (NaN/None); drop or label those rows.")
+    if arr.dtype == object:
+        kinds = {type(v) for v in arr}
+        if len({str in k.__mro__ for k in kinds}) > 1:
+            raise TypeError("y mixes strings and numbers; use one label type.")
+    if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
+        raise ValueError(
+            "y holds non-integer floats, which looks like a regression target; "
+            "synthaug conditions on class labels. Pass discrete labels."
+        )
+    classes, y_idx, counts = np.unique(arr, return_inverse=True, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has a single class ({classes[0]!r}); fit without y for an "
+            "unconditional model, or pass at least two classes."
+        )
+    if counts.min() < 2:
+        rare = classes[counts < 2].tolist()
+        raise ValueError(
+            f"class(es) {rare} in y have a single row; a class needs at least "
+            "2 rows to be learned. Drop or merge those classes."
+        )
+    return classes, y_idx.astype(np.int64), counts
+
+
+def seed_from(random_state, purpose: int) -> int:
+    """A 63-bit torch seed from a sklearn-style random_state.
+
+    An int gives the same seed every call (separate streams per ``purpose``
+    so fitting and sampling draw independent noise); a RandomState instance
+    is advanced, as scikit-learn does; None draws fresh entropy.
+    """
+    if random_state is None:
+        entropy = None
+    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        entropy = [int(random_state), purpose]
+    elif isinstance(random_state, np.random.RandomState):
+        entropy = [int(random_state.randint(2**31)), purpose]
+    else:
+        check_random_state(random_state)  # raises sklearn's clear ValueError
+        entropy = None
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
+
+
+def resolve_device(device) -> torch.device:
+    if isinstance(device, torch.device):
+        dev = device
+    elif isinstance(device, str):
+        if device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            dev = torch.device(device)
+        except RuntimeError:
+            raise ValueError(
+                f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'."
+            ) from None
+    else:
+        raise TypeError(f"device must be 'auto', a string or torch.device; got {device!r}.")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'."
+        )
+    return dev
