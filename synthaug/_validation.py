@@ -49,11 +49,15 @@ def check_X_rows(X) -> int:
         )
     if shape[0] < 2:
         raise ValueError(
-            f"X has {shape[0]} row(s); a generative model needs at least 2 rows "
-            "(in practice dozens) to learn from."
+            f"X has {shape[0]} sample(s) (shape={shape}) while a minimum of 2 is "
+            "required: a generative model needs at least 2 rows (in practice "
+            "dozens) to learn from."
         )
     if shape[1] < 1:
-        raise ValueError("X has 0 columns; pass at least one feature.")
+        raise ValueError(
+            f"X has 0 feature(s) (shape={shape}) while a minimum of 1 is required; "
+            "pass at least one feature."
+        )
     return shape[0]
 
 

@@ -14,6 +14,7 @@ import copy
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -45,6 +46,13 @@ class BaseAugmenter(BaseEstimator):
         self
         """
         self._validate_params()
+        if scipy.sparse.issparse(X):
+            # np.asarray would wrap it in a 0-d object array and the error
+            # would speak of shapes; say what is wrong instead.
+            raise TypeError(
+                "X is a scipy sparse matrix, which synthaug models do not accept; "
+                "pass dense data (X.toarray())."
+            )
         n = check_X_rows(X)
         if y is not None:
             classes, y_idx, counts = check_y_fit(y, n)
@@ -52,8 +60,13 @@ class BaseAugmenter(BaseEstimator):
         M = self._encode_fit(X)
         self.device_ = device
         self.conditional_ = y is not None
+        for stale in ("classes_", "target_name_", "sampling_strategy_"):
+            self.__dict__.pop(stale, None)  # from an earlier fit with other labels
         if self.conditional_:
             self.classes_, self.class_counts_ = classes, counts
+            # kept so tools (the CLI) can write labels under the user's name
+            name = getattr(y, "name", None)
+            self.target_name_ = name if isinstance(name, str) else None
         else:
             y_idx = None
             self.class_counts_ = np.array([n])
@@ -117,7 +130,9 @@ class BaseAugmenter(BaseEstimator):
         )
         self.sampling_strategy_ = {c: int(k) for c, k in zip(self.classes_.tolist(), new)}
         if new.sum() == 0:
-            return _copy_container(X), _copy_container(y)
+            # Same containers and index as when rows are added (a fresh
+            # RangeIndex, arrays for list input), just no synthetic rows.
+            return self._concat([X], real_first=True), _append_labels(y, self.classes_[:0])
         wanted = {c: int(k) for c, k in zip(self.classes_.tolist(), new) if k > 0}
         X_syn, y_syn = self.sample(y=wanted)
         return self._concat([X, X_syn], real_first=True), _append_labels(y, y_syn)
@@ -142,6 +157,7 @@ class BaseAugmenter(BaseEstimator):
         }
         if self.conditional_:
             state["classes"] = self.classes_.tolist()
+            state["target_name"] = self.target_name_
             state["classes_dtype"] = self.classes_.dtype.str if self.classes_.dtype != object else "O"
         return state
 
@@ -152,6 +168,7 @@ class BaseAugmenter(BaseEstimator):
         self.history_ = state["history"]
         if self.conditional_:
             self.classes_ = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+            self.target_name_ = state.get("target_name")
 
     # -------------------------------------------------------------- pickle
     def __getstate__(self):
@@ -177,12 +194,11 @@ def seeded_init(seed: int, factory):
     """Build a module with weights drawn from ``seed``, leaving torch's global
     RNG exactly as it was (so fitting never disturbs the caller's randomness)."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        # Only the CPU generator: torch.manual_seed would also reseed every
+        # CUDA device's global generator, which fork_rng(devices=[]) leaves
+        # unrestored. Modules are built on the CPU, so this is all they use.
+        torch.default_generator.manual_seed(seed)
         return factory()
-
-
-def _copy_container(obj):
-    return obj.copy() if hasattr(obj, "copy") else np.array(obj)
 
 
 def _append_labels(y, y_syn: np.ndarray):

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,15 @@ def save_estimator(est, path) -> None:
     params = est.get_params()
     if not (params.get("random_state") is None or isinstance(params["random_state"], int)):
         params["random_state"] = None  # a RandomState instance has no JSON form
+    for key, value in params.items():
+        try:
+            params[key] = _param_to_json(value)
+        except TypeError:
+            raise TypeError(
+                f"cannot save this model: parameter {key}={value!r} has no JSON form; "
+                "set it to a str, number, bool or None (or a list, tuple or dict "
+                "of those) before saving."
+            ) from None
     doc = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -107,19 +117,58 @@ def load(path, *, device="auto"):
                         )
     except ModelFileError:
         raise
-    except (KeyError, ValueError, zipfile.BadZipFile, EOFError, OSError) as err:
+    except (
+        KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
+        NotImplementedError, RuntimeError,  # damaged headers: unknown method, "encrypted"
+    ) as err:
         raise ModelFileError(
             f"{str(path)!r} is corrupt or unsafe ({err}); re-save the model."
         ) from None
     cls = _registry().get(doc.get("class"))
     if cls is None:
         raise ModelFileError(f"{str(path)!r} holds unknown model class {doc.get('class')!r}.")
-    est = cls(**doc["params"])
+    device = resolve_device(device)
     try:
-        est._set_state(doc["state"], arrays, resolve_device(device))
-    except (KeyError, TypeError, RuntimeError) as err:
+        est = cls(**{k: _param_from_json(v) for k, v in doc["params"].items()})
+        est._set_state(doc["state"], arrays, device)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
         raise ModelFileError(f"{str(path)!r} is corrupt ({err!r}); re-save the model.") from None
     return est
+
+
+def _param_to_json(value):
+    """A constructor parameter in a JSON form that loads back as the same value.
+
+    JSON alone would turn tuples into lists and dict keys into strings (so a
+    ``sampling_strategy={0: 30}`` would name class ``'0'`` after loading);
+    both are tagged. Numpy scalars and torch devices become plain values.
+    """
+    import torch
+
+    if isinstance(value, tuple):
+        return {"__tuple__": [_param_to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [_param_to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[_param_to_json(k), _param_to_json(v)] for k, v in value.items()]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, torch.device):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def _param_from_json(value):
+    if isinstance(value, list):
+        return [_param_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if list(value) == ["__tuple__"]:
+            return tuple(_param_from_json(v) for v in value["__tuple__"])
+        if list(value) == ["__dict__"]:
+            return {_param_from_json(k): _param_from_json(v) for k, v in value["__dict__"]}
+    return value
 
 
 def _check_format(doc, path) -> None:

@@ -41,10 +41,13 @@ def new_rows_per_class(
             raise ValueError(f"sampling_strategy float must be in (0, 1]; got {strategy}.")
         minority = int(np.argmin(counts))
         want = int(strategy * n_major)
-        if want < counts[minority]:
+        # imbalanced-learn refuses a ratio that adds no rows, not only one that
+        # would remove some; match it so the estimator behaves as a drop-in
+        if want <= counts[minority]:
             raise ValueError(
                 f"sampling_strategy={strategy} asks for {want} minority rows but "
-                f"there are already {counts[minority]}; raise the ratio."
+                f"there are already {counts[minority]}, so no row would be added; "
+                "raise the ratio."
             )
         out = np.zeros(len(classes), np.int64)
         out[minority] = want - counts[minority]

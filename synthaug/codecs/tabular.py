@@ -64,9 +64,14 @@ def _column_kind(series: pd.Series, where: str) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return "categorical"
-    if pd.api.types.is_complex_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(
+    if pd.api.types.is_complex_dtype(dtype):
+        raise ValueError(
+            f"X column {where}: Complex data not supported; split it into real "
+            "and imaginary columns."
+        )
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(
         dtype
-    ) or pd.api.types.is_timedelta64_dtype(dtype):
+    ):
         raise TypeError(
             f"X column {where} has dtype {dtype}, which is not supported; "
             "convert it to numbers or strings first."
@@ -85,13 +90,22 @@ def _column_kind(series: pd.Series, where: str) -> str:
     # object / string columns: all strings -> categorical, all numbers -> numeric
     present = series.dropna()
     is_num = np.fromiter((_is_number(v) for v in present), bool, len(present))
+    is_label = np.fromiter(
+        (isinstance(v, (str, bool, np.bool_)) for v in present), bool, len(present)
+    )
     if is_num.all() and len(present):
         return _column_kind(present.astype(np.float64), where)
-    if is_num.any():
-        bad = present[is_num].iloc[0] if is_num.any() else None
+    if is_num.any() and is_label.any():
         raise TypeError(
-            f"X column {where} mixes strings with numbers (for example {bad!r}); "
-            "make the column all numeric or all strings."
+            f"X column {where} mixes strings ({present[is_label].iloc[0]!r}) with "
+            f"numbers ({present[is_num].iloc[0]!r}); make the column all numeric "
+            "or all strings."
+        )
+    if not (is_num | is_label).all():
+        bad = present[~(is_num | is_label)].iloc[0]
+        raise TypeError(
+            f"X column {where} holds {type(bad).__name__} values such as {bad!r}; "
+            "only numbers, strings and booleans are supported."
         )
     return "categorical"
 
@@ -204,8 +218,9 @@ class TabularCodec:
         return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(frame), 0))
 
     def _encode_categorical(self, col, s, missing) -> np.ndarray:
-        # pandas maps every value to its category code in one vectorised pass
-        codes = pd.Categorical(s.to_numpy(dtype=object), categories=col.categories).codes
+        # one vectorised hash lookup; -1 marks missing and unseen values (unlike
+        # pd.Categorical(values, categories=...), which pandas deprecates for unseen)
+        codes = pd.Index(col.categories, dtype=object).get_indexer(s.to_numpy(dtype=object))
         unseen = (codes < 0) & ~missing
         if unseen.any():
             bad = s.to_numpy(dtype=object)[unseen][0]
@@ -259,6 +274,9 @@ def _as_frame(X) -> tuple[pd.DataFrame, str, str | None]:
     if isinstance(X, pd.DataFrame):
         return X, "dataframe", None
     arr = np.asarray(X)
+    # record the caller's dtype before fixed-width strings become objects,
+    # so a '<U..' array comes back as '<U..' (decoded values are fit categories)
+    dtype = arr.dtype.str if arr.dtype != object else "O"
     if arr.dtype.kind in "US":
         arr = arr.astype(object)
     if arr.ndim != 2:
@@ -266,12 +284,14 @@ def _as_frame(X) -> tuple[pd.DataFrame, str, str | None]:
             f"X must be 2-dimensional (n_samples, n_features); got shape {arr.shape}. "
             "Reshape a single feature with X.reshape(-1, 1)."
         )
-    return pd.DataFrame(arr), "ndarray", arr.dtype.str if arr.dtype != object else "O"
+    return pd.DataFrame(arr), "ndarray", dtype
 
 
 def _restore_numeric(col: _Column, x: np.ndarray, missing: np.ndarray) -> pd.Series:
     if col.dtype == "object":
-        values = (x.astype(np.int64) if col.kind == "integer" else x).astype(object)
+        # Python ints are exact at any magnitude; an int64 cast overflows past 2**63
+        ints = [int(v) for v in x] if col.kind == "integer" else None
+        values = np.array(ints, dtype=object) if ints is not None else x.astype(object)
         values[missing] = None
         return pd.Series(values, dtype=object)
     # missing is all False for dtypes that cannot hold NaN (they had none in fit)

@@ -10,6 +10,14 @@ from ..codecs.tabular import TabularCodec, codec_from_state, codec_state
 class TabularMixin:
     """Hooks of BaseAugmenter for tables (numpy arrays or DataFrames)."""
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN is learned as a missing value and string columns as categories,
+        # so scikit-learn's checks must not demand that fit rejects them.
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
     def _encode_fit(self, X) -> np.ndarray:
         codec = TabularCodec().fit(X)
         self.codec_ = codec
