@@ -1,6 +1,7 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
 from .models import TabularVAE
 from .persistence import load
+from .selection import AugmentedClassifier
 
 __version__ = "0.1.0"
-__all__ = ["TabularVAE", "load", "__version__"]
+__all__ = ["AugmentedClassifier", "TabularVAE", "load", "__version__"]

@@ -1,0 +1,222 @@
+"""AugmentedClassifier: augmentation inside ``fit``, validated without leaks.
+
+Synthetic rows help only if they are built from the training data alone and
+their amount is chosen on data they were not built from. This meta-estimator
+does both: every generator it fits sees only the rows passed to ``fit`` (an
+inner fold's training part while choosing the ratio), so it is safe inside
+``cross_val_score``, ``Pipeline`` and ``GridSearchCV``.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_positive, check_X_rows, check_y_fit
+
+
+class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Fit ``estimator`` on real rows plus synthetic rows from ``augmenter``.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier
+        The downstream model (a Pipeline is fine). Cloned, never modified.
+    augmenter : synthaug generator (e.g. ``TabularVAE()``)
+        Cloned and fitted on the training rows only.
+    ratio : "auto" or float >= 0, default="auto"
+        Synthetic rows per real row, per class. "auto" picks one of
+        ``ratios`` by stratified inner cross-validation; 0 is always a
+        candidate, so the choice falls back to no augmentation when
+        synthetic rows do not help on held-out real rows.
+    ratios : sequence of float, default=(0.0, 0.5, 1.0, 2.0)
+        Candidates for ``ratio="auto"`` (0 is added if missing).
+    cv : int, default=3
+        Inner folds (fewer when the smallest class is too small).
+    confidence_threshold : float in [0, 1) or None, default=None
+        When set, over-generate ``overgenerate`` times the wanted rows, score
+        them with a copy of ``estimator`` trained on the real rows, and keep,
+        per class, the rows it assigns to their intended label with the
+        highest probability, dropping those below the threshold (the LAMBADA
+        filter, Anaby-Tavor et al. 2020). Needs ``predict_proba``.
+    overgenerate : float >= 1, default=3.0
+    scoring : str, callable or None, default=None
+        Inner-CV score; None uses the estimator's ``score`` (accuracy).
+    random_state : int or None, default=None
+        Shuffles the inner folds.
+
+    Attributes
+    ----------
+    ratio_ : float, the ratio used for the final fit
+    cv_results_ : dict with ``ratio``, ``mean_score``, ``std_score``,
+        ``fold_scores`` (only when ``ratio="auto"``)
+    augmenter_ : the generator fitted on all training rows (None if ``ratio_`` is 0)
+    estimator_ : the downstream model fitted on real + synthetic rows
+    n_synthetic_ : number of synthetic rows in the final fit
+    filter_kept_fraction_ : share of drawn rows the confidence filter kept in
+        the final fit (None without filter or when ``ratio_`` is 0)
+    classes_ : class labels
+    """
+
+    def __init__(self, estimator, augmenter, *, ratio="auto", ratios=(0.0, 0.5, 1.0, 2.0),
+                 cv=3, confidence_threshold=None, overgenerate=3.0, scoring=None,
+                 random_state=None):
+        self.estimator = estimator
+        self.augmenter = augmenter
+        self.ratio = ratio
+        self.ratios = ratios
+        self.cv = cv
+        self.confidence_threshold = confidence_threshold
+        self.overgenerate = overgenerate
+        self.scoring = scoring
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Choose the ratio (if "auto"), then fit on real + synthetic rows."""
+        candidates = self._check_params()
+        X = X if isinstance(X, pd.DataFrame) else np.asarray(X)
+        n = check_X_rows(X)
+        classes, _, counts = check_y_fit(y, n)
+        y = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y).ravel()
+        if self.ratio == "auto":
+            self.ratio_ = self._choose_ratio(X, y, candidates, counts.min())
+        else:
+            self.ratio_ = float(self.ratio)
+        self.augmenter_, self.filter_kept_fraction_ = None, None
+        X_fit, y_fit = X, y
+        if self.ratio_ > 0:
+            self.augmenter_ = clone(self.augmenter).fit(X, y)
+            X_syn, y_syn, self.filter_kept_fraction_ = self._synthesise(
+                self.augmenter_, X, y, self.ratio_
+            )
+            X_fit, y_fit = _concat(X, X_syn), np.concatenate([y, y_syn])
+        self.n_synthetic_ = len(y_fit) - len(y)
+        self.estimator_ = clone(self.estimator).fit(X_fit, y_fit)
+        self.classes_ = self.estimator_.classes_
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    def _check_params(self) -> list[float]:
+        if self.ratio != "auto":
+            check_positive(self.ratio, "ratio", allow_zero=True)
+        if self.confidence_threshold is not None:
+            check_positive(self.confidence_threshold, "confidence_threshold", allow_zero=True)
+            if self.confidence_threshold >= 1:
+                raise ValueError(
+                    f"confidence_threshold must be in [0, 1); got {self.confidence_threshold}."
+                )
+        check_positive(self.overgenerate, "overgenerate")
+        if self.overgenerate < 1:
+            raise ValueError(f"overgenerate must be >= 1; got {self.overgenerate}.")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, numbers.Integral) or self.cv < 2:
+            raise ValueError(f"cv must be an int >= 2; got {self.cv!r}.")
+        ratios = list(self.ratios) if np.ndim(self.ratios) == 1 else None
+        if not ratios:
+            raise ValueError(f"ratios must be a non-empty sequence of numbers >= 0; got {self.ratios!r}.")
+        for r in ratios:
+            check_positive(r, "ratios entries", allow_zero=True)
+        return sorted(set(float(r) for r in ratios) | {0.0})
+
+    # ------------------------------------------------------- ratio search
+    def _choose_ratio(self, X, y, candidates, smallest: int) -> float:
+        n_splits = min(self.cv, smallest)
+        # each inner training part must keep >= 2 rows per class for the generator
+        if smallest - int(np.ceil(smallest / max(n_splits, 2))) < 2:
+            warnings.warn(
+                f"the smallest class has {smallest} rows, too few to validate a "
+                "synthetic ratio by inner cross-validation; not augmenting (ratio_=0).",
+                UserWarning, stacklevel=3,
+            )
+            self.cv_results_ = {"ratio": [0.0], "mean_score": [np.nan],
+                                "std_score": [np.nan], "fold_scores": [[]]}
+            return 0.0
+        folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+        scorer = check_scoring(self.estimator, scoring=self.scoring)
+        scores = np.zeros((len(candidates), n_splits))
+        for f, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y)):
+            X_tr, y_tr, X_va, y_va = _rows(X, tr), y[tr], _rows(X, va), y[va]
+            aug = clone(self.augmenter).fit(X_tr, y_tr)
+            # one draw at the largest ratio; smaller ratios take per-class prefixes
+            X_syn, y_syn, _ = self._synthesise(aug, X_tr, y_tr, max(candidates))
+            for i, r in enumerate(candidates):
+                keep = _per_class_prefix(y_syn, y_tr, r)
+                X_fit = _concat(X_tr, _rows(X_syn, keep)) if keep.size else X_tr
+                est = clone(self.estimator).fit(X_fit, np.concatenate([y_tr, y_syn[keep]]))
+                scores[i, f] = scorer(est, X_va, y_va)
+        means = scores.mean(1)
+        self.cv_results_ = {
+            "ratio": candidates, "mean_score": means.tolist(),
+            "std_score": scores.std(1).tolist(), "fold_scores": scores.tolist(),
+        }
+        best = np.flatnonzero(means >= means.max() - 1e-12)[0]  # ties -> smaller ratio
+        return candidates[best]
+
+    def _synthesise(self, aug, X_real, y_real, ratio: float):
+        """Synthetic rows grouped by class (best first when filtering), and the
+        share of drawn rows the confidence filter kept (None without filter)."""
+        labels, counts = np.unique(y_real, return_counts=True)
+        wanted = np.round(ratio * counts).astype(int)
+        if wanted.sum() == 0:
+            return _rows(X_real, np.arange(0)), y_real[:0], None
+        factor = 1.0 if self.confidence_threshold is None else self.overgenerate
+        draw = {c: int(np.ceil(w * factor)) for c, w in zip(labels.tolist(), wanted) if w > 0}
+        X_syn, y_syn = aug.sample(y=draw)
+        y_syn = np.asarray(y_syn)
+        if self.confidence_threshold is None:
+            return X_syn, y_syn, None
+        judge = clone(self.estimator).fit(X_real, y_real)
+        if not hasattr(judge, "predict_proba"):
+            raise TypeError(
+                "confidence_threshold needs an estimator with predict_proba; "
+                "use a probabilistic classifier or confidence_threshold=None."
+            )
+        proba = judge.predict_proba(X_syn)
+        col = np.searchsorted(judge.classes_, y_syn)
+        conf = proba[np.arange(len(y_syn)), col]
+        keep = []
+        for c, w in zip(labels.tolist(), wanted):
+            rows = np.flatnonzero((y_syn == c) & (conf >= self.confidence_threshold))
+            keep.append(rows[np.argsort(-conf[rows], kind="stable")][:w])
+        keep = np.concatenate(keep)
+        return _rows(X_syn, keep), y_syn[keep], len(keep) / len(y_syn)
+
+    # ---------------------------------------------------------- delegation
+    def predict(self, X):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def decision_function(self, X):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.decision_function(X)
+
+
+def _rows(X, idx):
+    return X.iloc[idx] if isinstance(X, pd.DataFrame) else X[idx]
+
+
+def _concat(X_real, X_syn):
+    if isinstance(X_real, pd.DataFrame):
+        return pd.concat([X_real, X_syn], ignore_index=True)
+    return np.concatenate([X_real, np.asarray(X_syn, dtype=X_real.dtype)])
+
+
+def _per_class_prefix(y_syn: np.ndarray, y_real: np.ndarray, ratio: float) -> np.ndarray:
+    """Indices of the first round(ratio * n_c) synthetic rows of each class c."""
+    labels, counts = np.unique(y_real, return_counts=True)
+    out = []
+    for c, n_c in zip(labels.tolist(), counts):
+        rows = np.flatnonzero(y_syn == c)
+        out.append(rows[: int(round(ratio * n_c))])
+    return np.concatenate(out) if out else np.arange(0)

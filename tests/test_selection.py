@@ -1,0 +1,156 @@
+"""AugmentedClassifier: leak-free ratio choice, filtering, sklearn integration."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from synthaug import AugmentedClassifier, TabularVAE
+
+
+class RecordingAugmenter(BaseEstimator):
+    """Copies training rows (jittered) and records which row ids it was fitted on.
+
+    Column 0 of X is a row id; ``log`` is shared by every clone on purpose.
+    """
+
+    log: list = []
+
+    def __init__(self, noise=0.01, flip_labels=False):
+        self.noise = noise
+        self.flip_labels = flip_labels
+
+    def fit(self, X, y):
+        RecordingAugmenter.log.append(set(np.asarray(X)[:, 0].astype(int)))
+        self.X_, self.y_ = np.asarray(X, float), np.asarray(y)
+        self.classes_ = np.unique(self.y_)
+        return self
+
+    def sample(self, n_samples=None, y=None, *, random_state=None):
+        rng = np.random.default_rng(0)
+        X_out, y_out = [], []
+        for label, count in y.items():
+            pool = self.X_[self.y_ == label]
+            rows = pool[rng.integers(0, len(pool), count)]
+            X_out.append(rows + rng.normal(0, self.noise, rows.shape))
+            wrong = self.classes_[(np.searchsorted(self.classes_, label) + 1) % len(self.classes_)]
+            y_out.append(np.full(count, wrong if self.flip_labels else label))
+        return np.concatenate(X_out), np.concatenate(y_out)
+
+
+@pytest.fixture()
+def data():
+    rng = np.random.default_rng(0)
+    n = 60
+    y = np.repeat([0, 1, 2], n // 3)
+    X = rng.normal(size=(n, 3)) + y[:, None] * 1.5
+    X = np.column_stack([np.arange(n), X])  # row id first
+    return X, y
+
+
+def _clf():
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+
+
+def test_augmenter_never_sees_a_validation_fold(data):
+    X, y = data
+    RecordingAugmenter.log = []
+    outer = StratifiedKFold(3, shuffle=True, random_state=0)
+    res = cross_validate(
+        AugmentedClassifier(_clf(), RecordingAugmenter(), ratio="auto", random_state=0),
+        X, y, cv=outer, return_indices=True,
+    )
+    # per outer fold: 3 inner fits, plus a final one when a ratio > 0 won
+    assert 9 <= len(RecordingAugmenter.log) <= 12
+    for seen in RecordingAugmenter.log:
+        owners = [i for i, tr in enumerate(res["indices"]["train"]) if seen <= set(tr)]
+        assert owners, "an augmenter was fitted on rows outside every outer training fold"
+        for i in owners:
+            assert not seen & set(res["indices"]["test"][i])
+
+
+def test_harmful_synthetic_rows_fall_back_to_no_augmentation(data):
+    X, y = data
+    clf = AugmentedClassifier(_clf(), RecordingAugmenter(flip_labels=True), random_state=0)
+    clf.fit(X, y)
+    assert clf.ratio_ == 0.0
+    assert clf.augmenter_ is None and clf.n_synthetic_ == 0
+    scores = dict(zip(clf.cv_results_["ratio"], clf.cv_results_["mean_score"]))
+    assert scores[0.0] > scores[2.0]
+
+
+def test_fixed_ratio_adds_rows_per_class(data):
+    X, y = data
+    clf = AugmentedClassifier(_clf(), RecordingAugmenter(), ratio=1.5).fit(X, y)
+    assert clf.ratio_ == 1.5 and clf.n_synthetic_ == 90
+    assert not hasattr(clf, "cv_results_")
+    assert clf.predict(X).shape == (60,)
+    assert clf.predict_proba(X).shape == (60, 3)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_confidence_filter_keeps_only_confident_rows(data):
+    X, y = data
+    clf = AugmentedClassifier(
+        _clf(), RecordingAugmenter(noise=3.0), ratio=1.0, confidence_threshold=0.9,
+        overgenerate=4.0,
+    ).fit(X, y)
+    judge = _clf().fit(X, y)
+    aug = clf.augmenter_
+    assert clf.n_synthetic_ <= 60
+    assert 0 < clf.filter_kept_fraction_ < 0.25  # at most 60 of 240 drawn
+    X_syn, y_syn, _ = clf._synthesise(aug, X, y, 1.0)
+    conf = judge.predict_proba(X_syn)[np.arange(len(y_syn)), y_syn]
+    assert conf.min() >= 0.9
+
+
+def test_candidates_always_include_zero(data):
+    X, y = data
+    clf = AugmentedClassifier(_clf(), RecordingAugmenter(), ratios=(1.0,), random_state=0)
+    clf.fit(X, y)
+    assert clf.cv_results_["ratio"] == [0.0, 1.0]
+
+
+def test_works_with_tabular_vae_and_dataframes_in_grid_search():
+    rng = np.random.default_rng(1)
+    y = pd.Series(np.repeat(["a", "b"], 15), name="target")
+    X = pd.DataFrame({"x": rng.normal(size=30) + (y == "b") * 2,
+                      "c": rng.choice(["u", "v"], 30)})
+    X_num = pd.get_dummies(X, dtype=float)
+    vae = TabularVAE(epochs=5, hidden_dims=(8,), latent_dim=2, random_state=0, device="cpu")
+    grid = GridSearchCV(
+        AugmentedClassifier(LogisticRegression(), vae, ratios=(1.0,), cv=2, random_state=0),
+        {"ratio": ["auto", 1.0]}, cv=2,
+    ).fit(X_num, y)
+    assert grid.best_estimator_.predict(X_num).shape == (30,)
+    assert set(grid.best_estimator_.classes_) == {"a", "b"}
+
+
+def test_too_small_classes_warn_and_skip_augmentation(data):
+    X, y = data
+    keep = np.r_[0:20, 20:40, 40:42]  # class 2 has two rows
+    with pytest.warns(UserWarning, match="too few to validate"):
+        clf = AugmentedClassifier(_clf(), RecordingAugmenter()).fit(X[keep], y[keep])
+    assert clf.ratio_ == 0.0
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"ratio": -1}, "ratio"), ({"ratio": "many"}, "ratio"), ({"cv": 1}, "cv"),
+    ({"ratios": ()}, "ratios"), ({"confidence_threshold": 1.5}, "confidence_threshold"),
+    ({"overgenerate": 0.5}, "overgenerate"),
+])
+def test_bad_params_name_the_argument(data, params, match):
+    X, y = data
+    with pytest.raises((ValueError, TypeError), match=match):
+        AugmentedClassifier(_clf(), RecordingAugmenter(), **params).fit(X, y)
+
+
+def test_inputs_are_not_modified(data):
+    X, y = data
+    X0, y0 = X.copy(), y.copy()
+    AugmentedClassifier(_clf(), RecordingAugmenter(), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
