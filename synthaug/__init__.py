@@ -1,7 +1,7 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
-from .models import TabularVAE
+from .models import TabularGAN, TabularVAE
 from .persistence import load
 from .selection import AugmentedClassifier
 
 __version__ = "0.1.0"
-__all__ = ["AugmentedClassifier", "TabularVAE", "load", "__version__"]
+__all__ = ["AugmentedClassifier", "TabularGAN", "TabularVAE", "load", "__version__"]

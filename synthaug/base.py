@@ -5,7 +5,10 @@ Subclasses (a modality mixin plus a model) write only the hooks:
 * ``_encode_fit(X) -> ndarray``: fit the codec, return the training matrix;
 * ``_decode(M) -> container`` and ``_concat(parts)``: back to the user's data;
 * ``_fit(M, y_idx, seed)``: build and train the nets (set ``history_``);
-* ``_sample_encoded(y_idx, n, generator) -> Tensor``: encoded rows on device;
+* ``_sample_encoded(y_idx, noise, condition) -> Tensor``: encoded rows on
+  device, every random number from ``noise`` (a ``nets.noise.RowNoise``);
+* ``_check_conditions(conditions)`` / ``_class_counts_given(condition)``:
+  optional support for ``sample(..., conditions=...)``;
 * ``_get_state()`` / ``_set_state()``: JSON config + arrays for ``save``.
 """
 from __future__ import annotations
@@ -19,8 +22,9 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_X_rows, check_y_fit, resolve_device, seed_from
-from .sampling import labels_to_sample, new_rows_per_class
+from ._validation import check_positive, check_X_rows, check_y_fit, resolve_device, seed_from
+from .nets.noise import RowNoise
+from .sampling import new_rows_per_class, plan_labels
 
 FIT_STREAM, SAMPLE_STREAM = 0, 1
 
@@ -53,7 +57,7 @@ class BaseAugmenter(BaseEstimator):
                 "X is a scipy sparse matrix, which synthaug models do not accept; "
                 "pass dense data (X.toarray())."
             )
-        n = check_X_rows(X)
+        n = self._check_input(X)
         if y is not None:
             classes, y_idx, counts = check_y_fit(y, n)
         device = resolve_device(self.device)
@@ -70,11 +74,25 @@ class BaseAugmenter(BaseEstimator):
         else:
             y_idx = None
             self.class_counts_ = np.array([n])
-        self._fit(M, y_idx, seed_from(self.random_state, FIT_STREAM))
+        try:
+            self._fit(M, y_idx, seed_from(self.random_state, FIT_STREAM))
+        except BaseException:
+            # a failed fit (divergence, interrupt) must not leave an estimator
+            # that looks fitted and samples from half-trained or stale nets
+            self.__dict__.pop("device_", None)
+            raise
         return self
 
+    def _check_input(self, X) -> int:
+        """Validate the shape of ``X`` and return its number of samples.
+
+        A modality hook: tables need 2-d input (the default), images override
+        it to accept ``(N, C, H, W)`` / ``(N, H, W)``.
+        """
+        return check_X_rows(X)
+
     # --------------------------------------------------------------- sample
-    def sample(self, n_samples=None, y=None, *, random_state=None):
+    def sample(self, n_samples=None, y=None, *, conditions=None, random_state=None):
         """Draw synthetic rows.
 
         Parameters
@@ -82,7 +100,11 @@ class BaseAugmenter(BaseEstimator):
         n_samples : int >= 1, or None when ``y`` is an array or a dict
         y : None, a label, an array of labels or a dict ``{label: count}``
             Only for a model fitted with labels. None follows the training
-            class proportions.
+            class proportions (given ``conditions``, when set).
+        conditions : dict ``{column: value}``, optional
+            Fix one discrete column to ``value`` in every row (models that
+            support it; see the model's documentation). The rest of each row
+            is generated conditioned on it, never by rejecting rows.
         random_state : int, RandomState or None
             Defaults to the estimator's ``random_state``: the same value gives
             the same rows (on the same device); pass another for a new draw.
@@ -91,26 +113,113 @@ class BaseAugmenter(BaseEstimator):
         -------
         X_syn, or ``(X_syn, y_syn)`` for a model fitted with labels.
         """
+        run = self._plan_sample(n_samples, y, conditions, random_state)
+        parts, labels = [], []
+        for X_part, y_part in self._generate(run, self._sample_chunk):
+            parts.append(X_part)
+            labels.append(y_part)
+        X_syn = parts[0] if len(parts) == 1 else self._concat(parts)
+        if not self.conditional_:
+            return X_syn
+        return X_syn, self.classes_[np.concatenate(labels)]
+
+    def sample_to_file(
+        self, path, n_samples=None, y=None, *, conditions=None, chunk_size=None,
+        random_state=None, labels_path=None,
+    ):
+        """Stream synthetic rows to a ``.csv`` or ``.npy`` file, a chunk at a time.
+
+        Memory stays bounded by ``chunk_size`` decoded rows (plus one batch
+        of encoded rows on the device) whatever ``n_samples`` is, and the file
+        holds exactly the rows ``sample`` returns for the same arguments and
+        ``random_state``: rows are a function of the seed and their position,
+        not of the chunking. Each file is written under a temporary name and
+        renamed when complete, so a failure never leaves a partial file at
+        ``path``.
+
+        Parameters
+        ----------
+        path : str or Path
+            Ends in ``.csv`` (header row; for a model fitted with labels the
+            label is the last column, named as the training target or
+            ``"label"``) or ``.npy`` (the rows as one array; the model must
+            decode to numbers, not to mixed-type objects).
+        n_samples, y, conditions, random_state
+            As in :meth:`sample`.
+        chunk_size : int >= 1, optional
+            Rows generated and written per step (default: as ``sample``).
+        labels_path : str or Path, optional
+            ``.npy`` output of a model fitted with labels: where the labels go
+            (default: ``path`` with ``.labels.npy`` in place of ``.npy``).
+
+        Returns
+        -------
+        pathlib.Path, or ``(path, labels_path)`` for ``.npy`` with labels.
+        """
+        from ._io import SampleWriter
+
+        chunk = self._sample_chunk if chunk_size is None else chunk_size
+        check_positive(chunk, "chunk_size", integer=True)
+        run = self._plan_sample(n_samples, y, conditions, random_state)
+        writer = SampleWriter(path, labels_path, self)
+        return writer.write(self._generate(run, int(chunk)), len(run[0]))
+
+    def _plan_sample(self, n_samples, y, conditions, random_state):
+        """Validate a sampling request; return (label plan, condition, seed)."""
         check_is_fitted(self, "device_")
+        condition = self._check_conditions(conditions)
         if self.conditional_:
-            idx = labels_to_sample(n_samples, y, self.classes_, self.class_counts_)
+            counts = self._class_counts_given(condition)
+            plan = plan_labels(n_samples, y, self.classes_, counts)
         else:
             if y is not None:
                 raise ValueError(
                     "y was given but this model was fitted without labels; "
                     "refit with fit(X, y) to sample by class."
                 )
-            idx = labels_to_sample(n_samples, None, np.arange(1), self.class_counts_)
+            plan = plan_labels(n_samples, None, np.arange(1), self.class_counts_)
         rs = self.random_state if random_state is None else random_state
-        gen = torch.Generator(device=self.device_).manual_seed(seed_from(rs, SAMPLE_STREAM))
-        parts = []
-        for start in range(0, len(idx), self._sample_chunk):
-            chunk = idx[start : start + self._sample_chunk]
-            y_t = torch.as_tensor(chunk, device=self.device_) if self.conditional_ else None
-            encoded = self._sample_encoded(y_t, len(chunk), gen)
-            parts.append(self._decode(encoded.float().cpu().numpy()))
-        X_syn = parts[0] if len(parts) == 1 else self._concat(parts)
-        return (X_syn, self.classes_[idx]) if self.conditional_ else X_syn
+        return plan, condition, seed_from(rs, SAMPLE_STREAM)
+
+    def _generate(self, run, chunk_size: int):
+        """Yield ``(decoded rows, class indices)`` for consecutive chunks.
+
+        The nets always run on the same row ranges, units of
+        ``_sample_chunk`` rows aligned at multiples of it, whatever
+        ``chunk_size`` is: a matrix product's rounding can depend on its batch
+        size, so this (with noise that is a function of the row, see
+        ``nets.noise.RowNoise``) is what makes chunked output bit-identical to
+        one ``sample`` call. A unit straddling two chunks is computed once.
+        """
+        plan, condition, seed = run
+        n, unit = len(plan), int(self._sample_chunk)
+        cached = (-1, None)
+        for start in range(0, n, chunk_size):
+            stop = min(start + chunk_size, n)
+            parts = []
+            for u in range(start // unit, (stop - 1) // unit + 1):
+                lo, hi = u * unit, min((u + 1) * unit, n)
+                if cached[0] != u:
+                    cached = (u, self._sample_unit(plan.take(lo, hi), seed, lo, hi, n, condition))
+                parts.append(cached[1][max(start, lo) - lo : min(stop, hi) - lo])
+            encoded = parts[0] if len(parts) == 1 else torch.cat(parts)
+            yield self._decode(encoded.float().cpu().numpy()), plan.take(start, stop)
+
+    def _sample_unit(self, idx, seed, lo, hi, n, condition) -> torch.Tensor:
+        y_t = torch.as_tensor(idx, device=self.device_) if self.conditional_ else None
+        noise = RowNoise(seed, lo, hi, n, self.device_)
+        with torch.inference_mode():  # conditions and nets alike: no autograd
+            return self._sample_encoded(y_t, noise, condition)
+
+    def _check_conditions(self, conditions):
+        """Hook: validate ``conditions``; models without support refuse any."""
+        if conditions:
+            raise TypeError(f"{type(self).__name__}.sample does not accept conditions.")
+        return None
+
+    def _class_counts_given(self, condition) -> np.ndarray:
+        """Hook: training rows per class that satisfy ``condition``."""
+        return self.class_counts_
 
     # -------------------------------------------------------- fit_resample
     def fit_resample(self, X, y):

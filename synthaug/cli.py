@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-MODELS = {"tabular-vae": "TabularVAE"}
+MODELS = {"tabular-gan": "TabularGAN", "tabular-vae": "TabularVAE"}
 
 
 class CLIError(Exception):
@@ -88,6 +88,7 @@ def _label_value(est, text: str):
 def _sample(args) -> None:
     import pandas as pd
     import synthaug
+    from synthaug._io import label_column
 
     try:
         est = synthaug.load(args.model)
@@ -98,18 +99,11 @@ def _sample(args) -> None:
     if est.conditional_:
         X, y = est.sample(args.n_samples, label, **rs)
         frame = pd.DataFrame(X).copy()
-        frame[_target_name(est, frame)] = y
+        frame[label_column(est, frame.columns)] = y
     else:
         frame = pd.DataFrame(est.sample(args.n_samples, **rs))
     _write_csv_atomically(frame, args.output)
     print(f"wrote {len(frame)} synthetic rows to {args.output}")
-
-
-def _target_name(est, frame) -> str:
-    name = est.target_name_ or "label"  # the --target column of `synthaug fit`
-    while name in frame.columns:
-        name = "_" + name
-    return name
 
 
 def _write_csv_atomically(frame, path: str) -> None:

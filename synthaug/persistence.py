@@ -26,9 +26,10 @@ class ModelFileError(ValueError):
 
 
 def _registry() -> dict:
+    from .models.tabular_gan import TabularGAN
     from .models.tabular_vae import TabularVAE
 
-    return {"TabularVAE": TabularVAE}
+    return {"TabularGAN": TabularGAN, "TabularVAE": TabularVAE}
 
 
 def save_estimator(est, path) -> None:

@@ -102,25 +102,57 @@ def _from_dict(strategy: dict, classes: np.ndarray, counts: np.ndarray) -> np.nd
     return out
 
 
-def labels_to_sample(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Class index for each row to sample, from ``sample``'s ``n_samples``/``y``.
+class LabelPlan:
+    """Class index of each row to sample, handed out a chunk at a time.
 
-    ``y`` None follows the training class proportions (largest-remainder
-    rounding, deterministic); one label gives n rows of it; an array gives one
-    row per entry; a dict ``{label: count}`` gives count rows of each label.
+    Stored as runs ``(class index, length)`` where the request allows it
+    (``y`` None, one label, a dict), so streaming a billion rows to a file
+    never holds a billion labels; an explicit array of labels is kept as is.
+    """
+
+    def __init__(self, run_classes: np.ndarray, run_lengths: np.ndarray | None = None):
+        if run_lengths is None:  # explicit, one entry per row
+            self._explicit, self._n = run_classes, len(run_classes)
+            return
+        keep = run_lengths > 0
+        self._explicit = None
+        self._classes = np.asarray(run_classes, np.int64)[keep]
+        self._ends = np.cumsum(np.asarray(run_lengths, np.int64)[keep])
+        self._n = int(self._ends[-1]) if len(self._ends) else 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def take(self, start: int, stop: int) -> np.ndarray:
+        """Class indices of rows ``start:stop``."""
+        if self._explicit is not None:
+            return self._explicit[start:stop]
+        run = np.searchsorted(self._ends, np.arange(start, stop), side="right")
+        return self._classes[run]
+
+
+def plan_labels(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> LabelPlan:
+    """Which class each row to sample has, from ``sample``'s ``n_samples``/``y``.
+
+    ``y`` None follows the proportions ``counts`` (largest-remainder
+    rounding, deterministic; rows grouped by class); one label gives n rows
+    of it; an array gives one row per entry; a dict ``{label: count}`` gives
+    count rows of each label, in the dict's order.
     """
     if isinstance(y, dict):
         labels = np.array(list(y.keys()), dtype=object)
-        reps = [check_n_samples(v, f"y[{k!r}]") if v != 0 else 0 for k, v in y.items()]
-        idx = np.repeat(_label_index(labels, classes), reps)
-        if n_samples is not None and check_n_samples(n_samples) != len(idx):
+        reps = np.array(
+            [check_n_samples(v, f"y[{k!r}]") if v != 0 else 0 for k, v in y.items()], np.int64
+        )
+        plan = LabelPlan(_label_index(labels, classes), reps)
+        if n_samples is not None and check_n_samples(n_samples) != len(plan):
             raise ValueError(
-                f"n_samples={n_samples} disagrees with the {len(idx)} rows that y "
+                f"n_samples={n_samples} disagrees with the {len(plan)} rows that y "
                 "(a dict) asks for; pass n_samples=None or the sum of its counts."
             )
-        if len(idx) == 0:
+        if len(plan) == 0:
             raise ValueError("y (a dict) asks for 0 rows; give at least one count >= 1.")
-        return idx
+        return plan
     if y is not None and np.ndim(y) > 0:
         arr = np.asarray(y, dtype=object).ravel() if np.ndim(y) == 1 else None
         if arr is None:
@@ -132,15 +164,21 @@ def labels_to_sample(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> n
             )
         if len(arr) == 0:
             raise ValueError("y is empty; pass at least one label.")
-        return _label_index(arr, classes)
+        return LabelPlan(_label_index(arr, classes))
     n = check_n_samples(n_samples)
     if y is not None:
-        return np.full(n, _label_index(np.array([y], dtype=object), classes)[0])
+        return LabelPlan(_label_index(np.array([y], dtype=object), classes), np.array([n]))
     quota = n * counts / counts.sum()
     base = np.floor(quota).astype(np.int64)
     order = np.argsort(-(quota - base), kind="stable")
     base[order[: n - base.sum()]] += 1
-    return np.repeat(np.arange(len(classes)), base)
+    return LabelPlan(np.arange(len(classes)), base)
+
+
+def labels_to_sample(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Class index for each row to sample (all rows at once; see :func:`plan_labels`)."""
+    plan = plan_labels(n_samples, y, classes, counts)
+    return plan.take(0, len(plan))
 
 
 def _label_index(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from synthaug import TabularVAE
+from synthaug import TabularGAN, TabularVAE
 
 # Two CPU cores run the whole suite; torch's default of one thread per core
 # plus inter-op threads only adds contention for networks this small.
@@ -33,6 +33,7 @@ class ModelSpec:
     cls: type
     fast: dict = field(default_factory=dict)
     trained: dict = field(default_factory=dict)
+    history_keys: frozenset = frozenset()
 
     def make(self, **params):
         return self.cls(**{**self.fast, **params})
@@ -50,6 +51,20 @@ TABULAR_MODELS = [
             device="cpu", random_state=0,
         ),
         trained=dict(epochs=80, hidden_dims=(32,), learning_rate=1e-2),
+        history_keys=frozenset({"loss", "reconstruction", "kl"}),
+    ),
+    ModelSpec(
+        "TabularGAN",
+        TabularGAN,
+        fast=dict(
+            epochs=8, batch_size=30, hidden_dims=(16,), discriminator_dims=(16,),
+            latent_dim=4, device="cpu", random_state=0,
+        ),
+        trained=dict(
+            epochs=200, batch_size=None, hidden_dims=(32,), discriminator_dims=(32,),
+            latent_dim=8, learning_rate=3e-3,
+        ),
+        history_keys=frozenset({"generator", "discriminator", "condition", "wasserstein"}),
     ),
 ]
 

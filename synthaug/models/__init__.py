@@ -1,4 +1,5 @@
 """The estimators users import."""
+from .tabular_gan import TabularGAN
 from .tabular_vae import TabularVAE
 
-__all__ = ["TabularVAE"]
+__all__ = ["TabularGAN", "TabularVAE"]

@@ -1,10 +1,14 @@
-"""The tabular half of a model: codec fitting, decoding and concatenation."""
+"""The tabular half of a model: codec fitting, decoding, concatenation, and
+the condition vector (labels plus one discrete column) both tabular
+generators share."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..codecs.tabular import TabularCodec, codec_from_state, codec_state
+from ..nets.conditioning import ConditionVector
 
 
 class TabularMixin:
@@ -38,14 +42,119 @@ class TabularMixin:
         dtype = np.dtype(self.codec_.array_dtype_)
         return np.concatenate([np.asarray(p, dtype=dtype) for p in parts])
 
-    def _codec_state(self):
+    # ------------------------------------------------------ condition vector
+    def _build_conditioner(self, X: torch.Tensor, y: torch.Tensor | None) -> ConditionVector:
+        """The fitted condition vector for the training matrix ``X`` (on device)."""
+        spans = [(s.width, s.activation) for s in self.codec_.spans]
+        n_classes = len(self.classes_) if self.conditional_ else 0
+        cv = ConditionVector(spans, n_classes).to(X.device)
+        cv.fit_counts(X, y)
+        return cv
+
+    def _check_conditions(self, conditions):
+        """Map ``conditions={column: value}`` to a discrete condition position.
+
+        One categorical or boolean column per call: the generators were
+        trained conditioning on one discrete column at a time, so a joint
+        request on several would ask for something they never learned.
+        """
+        if conditions is None:
+            return None
+        if not isinstance(conditions, dict):
+            raise TypeError(
+                f"conditions must be a dict {{column: value}}; got {type(conditions).__name__}."
+            )
+        if not conditions:
+            return None
+        if len(conditions) > 1:
+            raise ValueError(
+                f"conditions fixes {len(conditions)} columns ({list(conditions)}); pass one "
+                "column per call (the model is trained conditioning on one discrete "
+                "column at a time)."
+            )
+        (column, value), = conditions.items()
+        j = self._column_index(column)
+        col = self.codec_.columns_[j]
+        if col.kind != "categorical":
+            raise ValueError(
+                f"conditions names column {column!r}, which is {col.kind}; only "
+                "categorical and boolean columns (encoded as categories) can be fixed. "
+                "Condition on a categorical column, or bin this one before fit."
+            )
+        # discrete blocks before column j, as TabularCodec.spans lays them out:
+        # one per categorical column, one per numeric column with missing values
+        block = sum(
+            1 if c.kind == "categorical" else int(c.has_missing) for c in self.codec_.columns_[:j]
+        )
+        return int(self.conditioner_.block_start[block]) + _category_index(col, column, value)
+
+    def _column_index(self, column) -> int:
+        names = self.codec_.feature_names
+        if not isinstance(column, (bool, np.bool_)):  # True == 1 would match column 1
+            for j, name in enumerate(names):
+                if isinstance(name, str) == isinstance(column, str) and name == column:
+                    return j
+        raise ValueError(
+            f"conditions names column {column!r}, which is not a column of the "
+            f"training data (columns: {names})."
+        )
+
+    def _class_counts_given(self, position):
+        if position is None:
+            return self.class_counts_
+        return self.conditioner_.class_counts_at(position).cpu().numpy()
+
+    def _condition(self, y_idx, noise, position) -> torch.Tensor:
+        """Condition vectors for a sampling chunk: drawn from the training
+        frequencies, or fixed at the requested position."""
+        cv = self.conditioner_
+        if position is None:
+            pos = cv.draw(y_idx, noise)
+        else:
+            pos = torch.full((noise.n,), position, dtype=torch.long, device=noise.device)
+        return cv.vector(y_idx, pos, noise.n, noise.device)
+
+    def _apply_conditions(self, out: torch.Tensor, position) -> torch.Tensor:
+        """Guarantee the requested category: the condition vector steers the
+        rest of the row, and the column's own one-hot block is then set to the
+        requested category (a net may still put mass elsewhere). This is a
+        deterministic overwrite of one block, not reject sampling."""
+        return out if position is None else self.conditioner_.force(out, position)
+
+    # ------------------------------------------------------------ persistence
+    def _tabular_state(self):
         config, arrays = codec_state(self.codec_)
         if hasattr(self, "feature_names_in_"):
             config["feature_names_in"] = self.feature_names_in_.tolist()
+        arrays["cond.counts"] = self.conditioner_.counts.cpu().numpy()
         return config, arrays
 
-    def _set_codec_state(self, config, arrays) -> None:
+    def _set_tabular_state(self, config, arrays) -> None:
         self.codec_ = codec_from_state(config, arrays)
         self.n_features_in_ = len(self.codec_.columns_)
         if "feature_names_in" in config:
             self.feature_names_in_ = np.asarray(config["feature_names_in"], dtype=object)
+        spans = [(s.width, s.activation) for s in self.codec_.spans]
+        cv = ConditionVector(spans, len(self.classes_) if self.conditional_ else 0)
+        cv.counts.copy_(torch.from_numpy(arrays["cond.counts"]))
+        self.conditioner_ = cv.to(self.device_)
+
+
+def _category_index(col, column, value) -> int:
+    if np.ndim(value) != 0:
+        raise TypeError(
+            f"conditions[{column!r}] must be one value; got {type(value).__name__}. "
+            "Call sample once per value."
+        )
+    value = value.item() if isinstance(value, np.generic) else value
+    if pd.isna(value):
+        if col.has_missing:
+            return len(col.categories)  # the "missing" slot after the categories
+    else:
+        for i, c in enumerate(col.categories):
+            if isinstance(c, str) == isinstance(value, str) and c == value:
+                return i
+    raise ValueError(
+        f"conditions[{column!r}]={value!r} was not seen in fit for that column "
+        f"(seen: {col.categories}{' and missing' if col.has_missing else ''})."
+    )

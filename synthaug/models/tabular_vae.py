@@ -9,7 +9,9 @@ from tqdm.auto import tqdm
 
 from .._validation import check_positive
 from ..base import BaseAugmenter, seeded_init
+from ..nets.conditioning import TrainingSampler
 from ..nets.mlp import ConditionalVAE
+from ..nets.noise import StreamNoise
 from ._tabular import TabularMixin
 
 
@@ -52,6 +54,23 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     device_ : torch.device the networks live on
     history_ : dict of per-epoch mean ``loss``, ``reconstruction`` and ``kl``
     net_ : the fitted :class:`synthaug.nets.mlp.ConditionalVAE`
+
+    Notes
+    -----
+    Encoder and decoder see a condition vector: the label one-hot and one
+    discrete column's category, the same mechanism as
+    :class:`~synthaug.TabularGAN`. With discrete columns, training batches
+    come from training-by-sampling (a column uniformly, a category by log
+    frequency, then a real row that has it), so rare categories are learned;
+    sampling draws the condition from the training frequencies, which keeps
+    the data's proportions.
+
+    ``sample(..., conditions={column: value})`` fixes a categorical or
+    boolean column: the decoder is conditioned on that category, so the rest
+    of the row follows it, and the column's one-hot block of the decoder
+    output is then set to the requested category before decoding. That
+    overwrite is what guarantees the value (a VAE decoder may put some mass
+    on other categories); it is not reject sampling, as no row is dropped.
     """
 
     def __init__(
@@ -100,30 +119,30 @@ class TabularVAE(TabularMixin, BaseAugmenter):
 
     def _build_net(self) -> ConditionalVAE:
         spans = [(s.width, s.activation) for s in self.codec_.spans]
-        n_classes = len(self.classes_) if self.conditional_ else 0
-        return ConditionalVAE(spans, n_classes, tuple(self.hidden_dims), self.latent_dim)
+        cond_dim = self.conditioner_.dim
+        return ConditionalVAE(spans, cond_dim, tuple(self.hidden_dims), self.latent_dim)
 
     def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
         dev = self.device_
         X = torch.as_tensor(M, dtype=torch.float32, device=dev)
         y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
-        self.net_ = seeded_init(seed, self._build_net).to(dev)
-        self.net_.train()
-        opt = torch.optim.Adam(
-            self.net_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
+        self.conditioner_ = self._build_conditioner(X, y)
+        net = seeded_init(seed, self._build_net).to(dev)
+        net.train()
+        opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         gen = torch.Generator(device=dev).manual_seed(seed)
+        sampler = TrainingSampler(self.conditioner_, X)
         n, bs = len(X), min(self.batch_size, len(X))
         self.history_ = {"loss": [], "reconstruction": [], "kl": []}
         bar = tqdm(range(self.epochs), disable=not self.verbose, desc="TabularVAE", unit="epoch")
         for _ in bar:
-            perm = torch.randperm(n, generator=gen, device=dev)
             sums = torch.zeros(3, device=dev)
-            for start in range(0, n, bs):
-                rows = perm[start : start + bs]
-                loss, recon, kl = self.net_.loss(
-                    X[rows], None if y is None else y[rows], gen, self.beta
-                )
+            # training-by-sampling when there are discrete columns (so rare
+            # categories are learned), a plain permutation otherwise
+            for rows, pos in sampler.epoch(bs, gen, dev):
+                cond = self.conditioner_.vector(None if y is None else y[rows], pos, len(rows), dev)
+                noise = StreamNoise(gen, len(rows), dev)
+                loss, recon, kl = net.loss(X[rows], cond, noise, self.beta)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -137,21 +156,22 @@ class TabularVAE(TabularMixin, BaseAugmenter):
             for key, value in zip(self.history_, epoch):
                 self.history_[key].append(value)
             bar.set_postfix(loss=f"{epoch[0]:.3f}")
-        self.net_.eval()
+        self.net_ = net.eval()
 
-    def _sample_encoded(self, y_idx, n: int, generator) -> torch.Tensor:
+    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
         self.net_.eval()
-        return self.net_.sample(y_idx, n, generator)
+        cond = self._condition(y_idx, noise, condition)
+        return self._apply_conditions(self.net_.sample(cond, noise), condition)
 
     def _get_state(self):
-        config, arrays = self._codec_state()
+        config, arrays = self._tabular_state()
         for name, tensor in self.net_.state_dict().items():
             arrays[f"net.{name}"] = tensor.detach().cpu().numpy()
         return {"base": self._base_state(), "codec": config}, arrays
 
     def _set_state(self, state, arrays, device) -> None:
         self._set_base_state(state["base"], device)
-        self._set_codec_state(state["codec"], arrays)
+        self._set_tabular_state(state["codec"], arrays)
         net = self._build_net()
         net.load_state_dict(
             {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .noise import gumbel
+
 
 def mlp(sizes: Sequence[int]) -> nn.Sequential:
     """Linear + SiLU layers, linear output (no activation on the last layer)."""
@@ -46,36 +48,34 @@ class SpanLayout(nn.Module):
 
 
 class ConditionalVAE(nn.Module):
-    """A VAE whose encoder and decoder both see a one-hot class vector.
+    """A VAE whose encoder and decoder both see a condition vector.
 
-    With ``n_classes == 0`` it is an ordinary unconditional VAE. Real-valued
+    The condition (label one-hot and discrete block, see
+    :mod:`synthaug.nets.conditioning`) is built by the caller; with
+    ``cond_dim == 0`` this is an ordinary unconditional VAE. Real-valued
     outputs use a Gaussian likelihood with a learned per-column scale (as
     TVAE does, Xu et al. 2019), one-hot blocks a categorical likelihood.
     """
 
-    def __init__(self, spans, n_classes: int, hidden: Sequence[int], latent_dim: int):
+    def __init__(self, spans, cond_dim: int, hidden: Sequence[int], latent_dim: int):
         super().__init__()
         self.layout = SpanLayout(spans)
-        self.n_classes = n_classes
+        self.cond_dim = cond_dim
         self.latent_dim = latent_dim
         d = self.layout.width
-        self.encoder = mlp([d + n_classes, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim + n_classes, *reversed(hidden), d])
+        self.encoder = mlp([d + cond_dim, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim + cond_dim, *reversed(hidden), d])
         self.log_sigma = nn.Parameter(torch.full((len(self.layout.identity_idx),), -1.0))
 
-    def _cond(self, y_idx: torch.Tensor | None, n: int, like: torch.Tensor):
-        if self.n_classes == 0:
-            return like.new_zeros((n, 0))
-        return F.one_hot(y_idx, self.n_classes).to(like.dtype)
+    def loss(self, x, cond, noise, beta: float = 1.0):
+        """Negative ELBO per row (mean over the batch), and its two parts.
 
-    def loss(self, x, y_idx, generator: torch.Generator, beta: float = 1.0):
-        """Negative ELBO per row (mean over the batch), and its two parts."""
-        c = self._cond(y_idx, len(x), x)
-        mu, logvar = self.encoder(torch.cat([x, c], 1)).chunk(2, dim=1)
+        ``noise`` is a :class:`synthaug.nets.noise.StreamNoise` for ``len(x)`` rows.
+        """
+        mu, logvar = self.encoder(torch.cat([x, cond], 1)).chunk(2, dim=1)
         logvar = logvar.clamp(-10.0, 10.0)
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-        z = mu + eps * torch.exp(0.5 * logvar)
-        out = self.decoder(torch.cat([z, c], 1))
+        z = mu + noise.normal(self.latent_dim) * torch.exp(0.5 * logvar)
+        out = self.decoder(torch.cat([z, cond], 1))
         recon = self._reconstruction_nll(out, x)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1).mean()
         return recon + beta * kl, recon.detach(), kl.detach()
@@ -91,18 +91,17 @@ class ConditionalVAE(nn.Module):
         return nll
 
     @torch.inference_mode()
-    def sample(self, y_idx, n: int, generator: torch.Generator, temperature=1.0):
+    def sample(self, cond, noise, temperature=1.0):
         """Encoded rows: real parts drawn from the likelihood, one-hots drawn
-        from the decoder's categorical (Gumbel-max), all on the module's device."""
-        ref = self.log_sigma
-        z = torch.randn((n, self.latent_dim), generator=generator, device=ref.device)
-        out = self.decoder(torch.cat([z * temperature, self._cond(y_idx, n, ref)], 1))
+        from the decoder's categorical (Gumbel-max), all on the module's device.
+        ``noise`` supplies every random number (``noise.n`` rows)."""
+        z = noise.normal(self.latent_dim)
+        out = self.decoder(torch.cat([z * temperature, cond], 1))
         idx = self.layout.identity_idx
-        noise = torch.randn((n, len(idx)), generator=generator, device=ref.device)
-        out[:, idx] += noise * self.log_sigma.clamp(-5.0, 2.0).exp() * temperature
+        eps = noise.normal(len(idx))
+        out[:, idx] += eps * self.log_sigma.clamp(-5.0, 2.0).exp() * temperature
         for start, width in self.layout.softmax_blocks:
             block = out[:, start : start + width]
-            u = torch.rand(block.shape, generator=generator, device=ref.device)
-            choice = (block - torch.log(-torch.log(u.clamp_min(1e-20)))).argmax(1)
+            choice = (block + gumbel(noise, width)).argmax(1)
             out[:, start : start + width] = F.one_hot(choice, width).to(out.dtype)
         return out
