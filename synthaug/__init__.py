@@ -1,7 +1,11 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
-from .models import TabularGAN, TabularVAE
+from .data import AugmentedDataset, SyntheticDataset, augment_batch
+from .models import ImageGAN, ImageVAE, TabularGAN, TabularVAE
 from .persistence import load
 from .selection import AugmentedClassifier
 
 __version__ = "0.1.0"
-__all__ = ["AugmentedClassifier", "TabularGAN", "TabularVAE", "load", "__version__"]
+__all__ = [
+    "AugmentedClassifier", "AugmentedDataset", "ImageGAN", "ImageVAE", "SyntheticDataset",
+    "TabularGAN", "TabularVAE", "augment_batch", "load", "__version__",
+]

@@ -39,9 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=None, help="default: the model's")
 
     demo = sub.add_parser("demo", help="show the accuracy gain on a built-in dataset")
-    demo.add_argument("--dataset", default="wine", choices=["wine", "breast_cancer", "iris"])
+    demo.add_argument("--mode", default="tabular", choices=["tabular", "image"],
+                      help="image: ImageVAE on 8x8 digits, saving a sample grid")
+    demo.add_argument("--dataset", default=None, choices=["wine", "breast_cancer", "iris"],
+                      help="tabular mode only (default: wine)")
     demo.add_argument("--k", type=int, default=10, help="labelled rows per class")
     demo.add_argument("--seeds", type=int, default=5)
+    demo.add_argument("--output", default="synthaug_digits.png",
+                      help="image mode: the sample grid PNG to write")
     return p
 
 
@@ -128,10 +133,16 @@ def main(argv=None) -> int:
             _fit(args)
         elif args.command == "sample":
             _sample(args)
+        elif args.mode == "image":
+            if args.dataset is not None:
+                raise CLIError("--dataset is for --mode tabular; the image demo uses digits")
+            from .demo_image import run_image_demo
+
+            run_image_demo(k=args.k, seeds=args.seeds, output=args.output)
         else:
             from .demo import run_demo
 
-            run_demo(args.dataset, k=args.k, seeds=args.seeds)
+            run_demo(args.dataset or "wine", k=args.k, seeds=args.seeds)
     except (CLIError, ValueError, TypeError, OSError, FloatingPointError) as err:
         print(f"synthaug: error: {err}", file=sys.stderr)
         return 2

@@ -26,10 +26,13 @@ class ModelFileError(ValueError):
 
 
 def _registry() -> dict:
+    from .models.image_gan import ImageGAN
+    from .models.image_vae import ImageVAE
     from .models.tabular_gan import TabularGAN
     from .models.tabular_vae import TabularVAE
 
-    return {"TabularGAN": TabularGAN, "TabularVAE": TabularVAE}
+    return {"ImageGAN": ImageGAN, "ImageVAE": ImageVAE, "TabularGAN": TabularGAN,
+            "TabularVAE": TabularVAE}
 
 
 def save_estimator(est, path) -> None:

@@ -1,5 +1,7 @@
 """The estimators users import."""
+from .image_gan import ImageGAN
+from .image_vae import ImageVAE
 from .tabular_gan import TabularGAN
 from .tabular_vae import TabularVAE
 
-__all__ = ["TabularGAN", "TabularVAE"]
+__all__ = ["ImageGAN", "ImageVAE", "TabularGAN", "TabularVAE"]
