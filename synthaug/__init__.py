@@ -1,11 +1,11 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
 from .data import AugmentedDataset, SyntheticDataset, augment_batch
-from .models import ImageGAN, ImageVAE, TabularGAN, TabularVAE
+from .models import ImageGAN, ImageVAE, TabularGAN, TabularVAE, TextLM
 from .persistence import load
 from .selection import AugmentedClassifier
 
 __version__ = "0.1.0"
 __all__ = [
     "AugmentedClassifier", "AugmentedDataset", "ImageGAN", "ImageVAE", "SyntheticDataset",
-    "TabularGAN", "TabularVAE", "augment_batch", "load", "__version__",
+    "TabularGAN", "TabularVAE", "TextLM", "augment_batch", "load", "__version__",
 ]

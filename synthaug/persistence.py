@@ -30,9 +30,10 @@ def _registry() -> dict:
     from .models.image_vae import ImageVAE
     from .models.tabular_gan import TabularGAN
     from .models.tabular_vae import TabularVAE
+    from .models.text_lm import TextLM
 
     return {"ImageGAN": ImageGAN, "ImageVAE": ImageVAE, "TabularGAN": TabularGAN,
-            "TabularVAE": TabularVAE}
+            "TabularVAE": TabularVAE, "TextLM": TextLM}
 
 
 def save_estimator(est, path) -> None:
