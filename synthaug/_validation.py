@@ -136,3 +136,89 @@ def resolve_device(device) -> torch.device:
             f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'."
         )
     return dev
+
+
+#: What marks an unlabelled row in ``fit(X, y)`` of a tabular model (and in
+#: ``AugmentedClassifier.fit``): scikit-learn's semi-supervised convention.
+UNLABELLED_DOC = (
+    "-1 for numeric labels (scikit-learn's SelfTrainingClassifier convention); "
+    "None or NaN (pd.NA) for string/object labels"
+)
+
+
+def unlabelled_mask(y) -> np.ndarray:
+    """Boolean mask of the rows of ``y`` marked unlabelled.
+
+    Numeric labels: the value -1 (a NaN stays an error: it is a missing
+    label, not a marker). Object labels (strings, or numbers in an object
+    array such as a nullable-integer Series): None, NaN or pd.NA, and the
+    number -1 when the labels are numbers.
+    """
+    if isinstance(y, pd.Series) and isinstance(y.dtype, pd.api.extensions.ExtensionDtype):
+        # nullable dtypes ("Int64", "string"): pd.NA marks, and -1 for numbers
+        missing = y.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(y.dtype):
+            return missing | (y == -1).fillna(False).to_numpy(dtype=bool)
+        return missing
+    arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        return np.zeros(len(arr) if arr.ndim else 0, dtype=bool)
+    if arr.dtype.kind in "iuf":
+        return arr == -1
+    if arr.dtype == object:
+        missing = np.asarray(pd.isna(arr), dtype=bool)
+        minus_one = np.array(
+            [
+                isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_))
+                and not m and v == -1
+                for v, m in zip(arr, missing)
+            ],
+            dtype=bool,
+        )
+        return missing | minus_one
+    return np.zeros(len(arr), dtype=bool)
+
+
+def check_y_semi(y, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like :func:`check_y_fit`, but rows marked unlabelled (see
+    :func:`unlabelled_mask`) get class index -1 and are left out of
+    ``classes`` and ``counts``. At least two labelled classes with two rows
+    each are required."""
+    arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    mask = unlabelled_mask(y)
+    if not mask.any():
+        return check_y_fit(y, n_rows)
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-dimensional; got shape {arr.shape}.")
+    if len(arr) != n_rows:
+        raise ValueError(
+            f"X has {n_rows} rows but y has {len(arr)}; pass one label per row."
+        )
+    if mask.all():
+        raise ValueError(
+            f"every row of y is marked unlabelled ({UNLABELLED_DOC}); fit without y "
+            "(fit(X)) for an unconditional model, or label at least two rows of two classes."
+        )
+    if isinstance(y, pd.Series) and isinstance(y.dtype, pd.api.extensions.ExtensionDtype):
+        labelled = y[~mask].to_numpy(dtype=object if not pd.api.types.is_numeric_dtype(y.dtype)
+                                     else y[~mask].to_numpy().dtype)
+    else:
+        labelled = arr[~mask]
+    if labelled.dtype == object and all(
+        isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_)) for v in labelled
+    ):
+        labelled = labelled.astype(np.result_type(*labelled))  # numbers in an object array
+    try:
+        classes, idx, counts = check_y_fit(labelled, len(labelled))
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc} (Among the {len(labelled)} labelled rows; {int(mask.sum())} rows are "
+            f"marked unlabelled: {UNLABELLED_DOC}. If -1 is a real class, recode it.)"
+        ) from None
+    y_idx = np.full(n_rows, -1, dtype=np.int64)
+    y_idx[~mask] = idx
+    return classes, y_idx, counts

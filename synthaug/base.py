@@ -22,7 +22,10 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_positive, check_X_rows, check_y_fit, resolve_device, seed_from
+from ._validation import (
+    check_positive, check_X_rows, check_y_fit, check_y_semi, resolve_device, seed_from,
+    unlabelled_mask,
+)
 from .nets.noise import RowNoise
 from .sampling import new_rows_per_class, plan_labels
 
@@ -34,6 +37,8 @@ class BaseAugmenter(BaseEstimator):
 
     # Rows generated per device call; bounds memory while keeping batches large.
     _sample_chunk = 65536
+    # Whether fit(X, y) takes rows marked unlabelled (tabular models do).
+    _accepts_unlabelled = False
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -43,7 +48,11 @@ class BaseAugmenter(BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), optional
-            Class labels; without them the model is unconditional.
+            Class labels; without them the model is unconditional. Tabular
+            models also take unlabelled rows, marked -1 for numeric labels
+            (scikit-learn's semi-supervised convention) or None/NaN for
+            string labels: they teach the data distribution, the labelled
+            rows the classes (see the model's documentation).
 
         Returns
         -------
@@ -59,7 +68,9 @@ class BaseAugmenter(BaseEstimator):
             )
         n = self._check_input(X)
         if y is not None:
-            classes, y_idx, counts = check_y_fit(y, n)
+            # tabular models also take unlabelled rows (-1 / None, see check_y_semi)
+            check_y = check_y_semi if self._accepts_unlabelled else check_y_fit
+            classes, y_idx, counts = check_y(y, n)
         device = resolve_device(self.device)
         M = self._encode_fit(X)
         self.device_ = device
@@ -74,6 +85,7 @@ class BaseAugmenter(BaseEstimator):
         else:
             y_idx = None
             self.class_counts_ = np.array([n])
+        self.n_unlabelled_ = 0 if y_idx is None else int((y_idx < 0).sum())
         try:
             self._fit(M, y_idx, seed_from(self.random_state, FIT_STREAM))
         except BaseException:
@@ -232,6 +244,14 @@ class BaseAugmenter(BaseEstimator):
         """
         if y is None:
             raise ValueError("fit_resample needs y; use fit(X) and sample(n) without labels.")
+        if self._accepts_unlabelled and unlabelled_mask(y).any():
+            # resampling returns the training rows with their labels: an
+            # unlabelled row has no label to return and no class to count in
+            raise ValueError(
+                f"fit_resample got {int(unlabelled_mask(y).sum())} row(s) marked unlabelled "
+                "in y; resampling needs every row labelled. Use fit(X, y) with the "
+                "unlabelled rows, then sample(...), or AugmentedClassifier."
+            )
         self.fit(X, y)
         y_arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y).ravel()
         new = new_rows_per_class(

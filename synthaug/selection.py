@@ -18,7 +18,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_positive, check_X_rows, check_y_fit
+from ._validation import (
+    UNLABELLED_DOC, check_positive, check_X_rows, check_y_fit, unlabelled_mask,
+)
 
 
 class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -51,6 +53,16 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     random_state : int or None, default=None
         Shuffles the inner folds.
 
+    Notes
+    -----
+    Unlabelled rows: ``fit(X, y)`` takes rows marked unlabelled in ``y``
+    (-1 for numeric labels, scikit-learn's semi-supervised convention; None
+    or NaN for string labels) when the augmenter can learn from them (the
+    tabular models). They are passed to every augmenter fit only, inner
+    folds included, so they shape the generated rows; the estimator, the
+    inner validation rows and the confidence filter's judge see labelled
+    rows alone, and an unlabelled row is never a validation row.
+
     Attributes
     ----------
     ratio_ : float, the ratio used for the final fit
@@ -59,6 +71,7 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     augmenter_ : the generator fitted on all training rows (None if ``ratio_`` is 0)
     estimator_ : the downstream model fitted on real + synthetic rows
     n_synthetic_ : number of synthetic rows in the final fit
+    n_unlabelled_ : number of unlabelled rows passed to the augmenter
     filter_kept_fraction_ : share of drawn rows the confidence filter kept in
         the final fit (None without filter or when ``ratio_`` is 0)
     classes_ : class labels
@@ -83,7 +96,8 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         candidates = self._check_params()
         X = X if isinstance(X, pd.DataFrame) else np.asarray(X)
         n = check_X_rows(X)
-        classes, _, counts = check_y_fit(y, n)
+        X, y, self._pool = self._split_unlabelled(X, y, n)
+        classes, _, counts = check_y_fit(y, len(y))
         y = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y).ravel()
         if self.ratio == "auto":
             self.ratio_ = self._choose_ratio(X, y, candidates, counts.min())
@@ -92,17 +106,60 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.augmenter_, self.filter_kept_fraction_ = None, None
         X_fit, y_fit = X, y
         if self.ratio_ > 0:
-            self.augmenter_ = clone(self.augmenter).fit(X, y)
+            self.augmenter_ = self._fit_augmenter(X, y)
             X_syn, y_syn, self.filter_kept_fraction_ = self._synthesise(
                 self.augmenter_, X, y, self.ratio_
             )
             X_fit, y_fit = _concat(X, X_syn), np.concatenate([y, y_syn])
         self.n_synthetic_ = len(y_fit) - len(y)
+        self.n_unlabelled_ = 0 if self._pool is None else len(self._pool[1])
+        del self._pool  # the unlabelled rows are not kept after fit
         self.estimator_ = clone(self.estimator).fit(X_fit, y_fit)
         self.classes_ = self.estimator_.classes_
         if hasattr(self.estimator_, "n_features_in_"):
             self.n_features_in_ = self.estimator_.n_features_in_
         return self
+
+    def _split_unlabelled(self, X, y, n: int):
+        """Labelled rows, their labels, and the unlabelled pool (or None).
+
+        Rows marked unlabelled (-1, or None/NaN for string labels) go to the
+        augmenter only: the estimator, the inner validation folds and the
+        confidence filter see labelled rows alone.
+        """
+        y_arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
+        mask = unlabelled_mask(y) if len(y_arr) == n else np.zeros(0, bool)
+        if not mask.any():
+            return X, y, None
+        if not getattr(self.augmenter, "_accepts_unlabelled", False):
+            raise ValueError(
+                f"y marks {int(mask.sum())} row(s) unlabelled ({UNLABELLED_DOC}), but "
+                f"{type(self.augmenter).__name__} cannot learn from unlabelled rows; "
+                "drop them or use a tabular synthaug model (TabularVAE, TabularGAN)."
+            )
+        if mask.all():
+            raise ValueError(
+                f"every row of y is marked unlabelled ({UNLABELLED_DOC}); a classifier "
+                "needs labelled rows."
+            )
+        keep, pool = np.flatnonzero(~mask), np.flatnonzero(mask)
+        y_lab = y_arr.ravel()[keep]
+        if y_lab.dtype == object and all(isinstance(v, numbers.Integral) for v in y_lab):
+            y_lab = y_lab.astype(np.int64)  # e.g. a nullable-integer Series with NA
+        return _rows(X, keep), y_lab, (_rows(X, pool), y_arr.ravel()[pool])
+
+    def _fit_augmenter(self, X, y):
+        """A fresh augmenter fitted on labelled rows ``(X, y)`` plus the
+        unlabelled pool, if any (marked with the caller's own marker)."""
+        aug = clone(self.augmenter)
+        if self._pool is None:
+            return aug.fit(X, y)
+        X_pool, y_pool = self._pool
+        y, y_pool = np.asarray(y), np.asarray(y_pool)
+        # strings with None markers only fit in an object array
+        kind = object if object in (y.dtype, y_pool.dtype) else None
+        y_all = np.concatenate([y.astype(kind or y.dtype), y_pool.astype(kind or y_pool.dtype)])
+        return aug.fit(_concat(X, X_pool), y_all)
 
     def _check_params(self) -> list[float]:
         if self.ratio != "auto":
@@ -143,7 +200,7 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         scores = np.zeros((len(candidates), n_splits))
         for f, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y)):
             X_tr, y_tr, X_va, y_va = _rows(X, tr), y[tr], _rows(X, va), y[va]
-            aug = clone(self.augmenter).fit(X_tr, y_tr)
+            aug = self._fit_augmenter(X_tr, y_tr)
             # one draw at the largest ratio; smaller ratios take per-class prefixes
             X_syn, y_syn, _ = self._synthesise(aug, X_tr, y_tr, max(candidates))
             for i, r in enumerate(candidates):

@@ -7,12 +7,16 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._validation import check_positive
 from ..codecs.tabular import TabularCodec, codec_from_state, codec_state
 from ..nets.conditioning import ConditionVector
 
 
 class TabularMixin:
     """Hooks of BaseAugmenter for tables (numpy arrays or DataFrames)."""
+
+    # fit(X, y) takes unlabelled rows: -1 / None in y (see check_y_semi)
+    _accepts_unlabelled = True
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -41,6 +45,38 @@ class TabularMixin:
             return pd.concat(parts, ignore_index=True)
         dtype = np.dtype(self.codec_.array_dtype_)
         return np.concatenate([np.asarray(p, dtype=dtype) for p in parts])
+
+    # ------------------------------------------------------ unlabelled rows
+    def _training_labels(self, M: np.ndarray, y_idx):
+        """Class indices for the sampling frequencies, and the labels the
+        training conditions use (per row: an index, -1 for "unknown", or a
+        row of class probabilities), following ``pseudo_labels``.
+
+        Returns ``(y_idx, labels)``; both None for an unconditional fit. The
+        frequencies count labelled rows only (unlabelled rows stay -1 there).
+        Sets ``n_pseudo_labelled_`` (unlabelled rows given a class or
+        probabilities).
+        """
+        self.n_pseudo_labelled_ = 0
+        mode = getattr(self, "pseudo_labels", None)
+        if y_idx is None or mode is None or not (y_idx < 0).any():
+            return y_idx, y_idx
+        from sklearn.linear_model import LogisticRegression
+
+        known = y_idx >= 0
+        clf = LogisticRegression(max_iter=1000).fit(M[known], y_idx[known])
+        proba = clf.predict_proba(M[~known])
+        if isinstance(mode, str):  # "soft": class probabilities as the label part
+            labels = np.zeros((len(M), len(self.classes_)), dtype=np.float32)
+            labels[np.flatnonzero(known), y_idx[known]] = 1.0
+            labels[np.ix_(np.flatnonzero(~known), clf.classes_)] = proba
+            self.n_pseudo_labelled_ = int((~known).sum())
+            return y_idx, labels
+        sure = proba.max(1) >= mode
+        labels = y_idx.copy()
+        labels[np.flatnonzero(~known)[sure]] = clf.classes_[proba.argmax(1)[sure]]
+        self.n_pseudo_labelled_ = int(sure.sum())
+        return y_idx, labels
 
     # ------------------------------------------------------ condition vector
     def _build_conditioner(self, X: torch.Tensor, y: torch.Tensor | None) -> ConditionVector:
@@ -138,6 +174,17 @@ class TabularMixin:
         cv = ConditionVector(spans, len(self.classes_) if self.conditional_ else 0)
         cv.counts.copy_(torch.from_numpy(arrays["cond.counts"]))
         self.conditioner_ = cv.to(self.device_)
+
+
+def check_pseudo_labels(value) -> None:
+    """Validate a tabular model's ``pseudo_labels`` parameter."""
+    if value is None or (isinstance(value, str) and value == "soft"):
+        return
+    if isinstance(value, str):
+        raise ValueError(f'pseudo_labels must be "soft", a float in [0, 1] or None; got {value!r}.')
+    check_positive(value, "pseudo_labels", allow_zero=True)
+    if value > 1:
+        raise ValueError(f'pseudo_labels must be "soft", a float in [0, 1] or None; got {value!r}.')
 
 
 def _category_index(col, column, value) -> int:

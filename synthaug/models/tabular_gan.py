@@ -13,7 +13,7 @@ from ..base import BaseAugmenter, seeded_init
 from ..nets.conditioning import TrainingSampler
 from ..nets.gan import PackedCritic, TabularGenerator, critic_loss
 from ..nets.noise import StreamNoise
-from ._tabular import TabularMixin
+from ._tabular import TabularMixin, check_pseudo_labels
 
 ADAM_BETAS = (0.5, 0.9)  # the WGAN-GP paper's choice, also CTGAN's
 
@@ -63,6 +63,19 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         How many rows ``fit_resample`` adds per class (imbalanced-learn's meanings).
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` adds ``round(synthetic_ratio * n_c)`` rows per class.
+    pseudo_labels : "soft", float in [0, 1] or None, default="soft"
+        How unlabelled rows (see Notes) are labelled for training. A
+        logistic regression is fitted on the labelled rows' encoding and
+        scores the unlabelled ones. "soft": the label part of an unlabelled
+        row's condition is the regression's class probabilities. A float
+        ``t``: rows whose top probability is >= ``t`` train as that class
+        (hard pseudo-labels), the others with an all-zero label part
+        ("label unknown"). None: every unlabelled row is "label unknown".
+        Either way ``classes_``, ``class_counts_`` and the sampling
+        frequencies come from the labelled rows only. On the
+        unlabelled-data benchmark "soft" hurt least: "label unknown" rows
+        dilute the label signal the decoder learns from (see
+        ``benchmarks/RESULTS.md``).
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
     verbose : bool, default=False
@@ -88,6 +101,17 @@ class TabularGAN(TabularMixin, BaseAugmenter):
     block is then set to it, which guarantees the value even where the
     generator would have missed; no row is ever rejected.
 
+    Unlabelled rows: ``fit(X, y)`` takes rows marked unlabelled in ``y``,
+    scikit-learn's semi-supervised convention: -1 for numeric labels, None
+    (or NaN, pd.NA) for string labels. They train the networks with an
+    all-zero label part of the condition vector ("label unknown"), so the
+    model learns the data's distribution from every row and the classes
+    from the labelled ones (see ``pseudo_labels``). At least two
+    labelled classes of two rows each are required; ``sample`` returns
+    labelled rows only, in the labelled rows' class proportions by default;
+    ``n_unlabelled_`` counts the unlabelled rows. ``fit_resample`` refuses
+    unlabelled rows.
+
     A fit whose losses become NaN or infinite stops with a
     ``FloatingPointError`` and leaves the estimator unfitted.
     """
@@ -108,6 +132,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         ema_decay=0.99,
         sampling_strategy="auto",
         synthetic_ratio=None,
+        pseudo_labels="soft",
         device="auto",
         random_state=None,
         verbose=False,
@@ -125,6 +150,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         self.ema_decay = ema_decay
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
+        self.pseudo_labels = pseudo_labels
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -142,6 +168,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         check_positive(self.gradient_penalty, "gradient_penalty", allow_zero=True)
         if self.synthetic_ratio is not None:
             check_positive(self.synthetic_ratio, "synthetic_ratio")
+        check_pseudo_labels(self.pseudo_labels)
         for name in ("hidden_dims", "discriminator_dims"):
             dims = getattr(self, name)
             if not isinstance(dims, (tuple, list)) or not dims:
@@ -162,9 +189,11 @@ class TabularGAN(TabularMixin, BaseAugmenter):
 
     def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
         dev = self.device_
+        y_idx, labels = self._training_labels(M, y_idx)
         X = torch.as_tensor(M, dtype=torch.float32, device=dev)
         y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
         self.conditioner_ = self._build_conditioner(X, y)
+        y = None if labels is None else torch.as_tensor(labels, device=dev)
         G, D = (net.to(dev).train() for net in seeded_init(seed, self._build_nets))
         ema = copy.deepcopy(G).requires_grad_(False)
         run = _Run(G, D, ema, self.learning_rate, self.weight_decay)

@@ -12,7 +12,7 @@ from ..base import BaseAugmenter, seeded_init
 from ..nets.conditioning import TrainingSampler
 from ..nets.mlp import ConditionalVAE
 from ..nets.noise import StreamNoise
-from ._tabular import TabularMixin
+from ._tabular import TabularMixin, check_pseudo_labels
 
 
 class TabularVAE(TabularMixin, BaseAugmenter):
@@ -41,6 +41,19 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` instead adds ``round(synthetic_ratio * n_c)``
         rows to every class ``c``: the way to enlarge balanced data.
+    pseudo_labels : "soft", float in [0, 1] or None, default="soft"
+        How unlabelled rows (see Notes) are labelled for training. A
+        logistic regression is fitted on the labelled rows' encoding and
+        scores the unlabelled ones. "soft": the label part of an unlabelled
+        row's condition is the regression's class probabilities. A float
+        ``t``: rows whose top probability is >= ``t`` train as that class
+        (hard pseudo-labels), the others with an all-zero label part
+        ("label unknown"). None: every unlabelled row is "label unknown".
+        Either way ``classes_``, ``class_counts_`` and the sampling
+        frequencies come from the labelled rows only. On the
+        unlabelled-data benchmark "soft" hurt least: "label unknown" rows
+        dilute the label signal the decoder learns from (see
+        ``benchmarks/RESULTS.md``).
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
         Resolved in ``fit``; "auto" picks CUDA when present.
     random_state : int, RandomState or None, default=None
@@ -71,6 +84,17 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     output is then set to the requested category before decoding. That
     overwrite is what guarantees the value (a VAE decoder may put some mass
     on other categories); it is not reject sampling, as no row is dropped.
+
+    Unlabelled rows: ``fit(X, y)`` takes rows marked unlabelled in ``y``,
+    scikit-learn's semi-supervised convention: -1 for numeric labels, None
+    (or NaN, pd.NA) for string labels. They train the networks with an
+    all-zero label part of the condition vector ("label unknown"), so the
+    model learns the data's distribution from every row and the classes
+    from the labelled ones (see ``pseudo_labels``). At least two
+    labelled classes of two rows each are required; ``sample`` returns
+    labelled rows only, in the labelled rows' class proportions by default;
+    ``n_unlabelled_`` counts the unlabelled rows. ``fit_resample`` refuses
+    unlabelled rows.
     """
 
     def __init__(
@@ -85,6 +109,7 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         beta=1.0,
         sampling_strategy="auto",
         synthetic_ratio=None,
+        pseudo_labels="soft",
         device="auto",
         random_state=None,
         verbose=False,
@@ -98,6 +123,7 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         self.beta = beta
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
+        self.pseudo_labels = pseudo_labels
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -111,6 +137,7 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         check_positive(self.beta, "beta", allow_zero=True)
         if self.synthetic_ratio is not None:
             check_positive(self.synthetic_ratio, "synthetic_ratio")
+        check_pseudo_labels(self.pseudo_labels)
         dims = self.hidden_dims
         if not isinstance(dims, (tuple, list)) or not dims:
             raise TypeError(f"hidden_dims must be a non-empty tuple of ints; got {dims!r}.")
@@ -124,9 +151,11 @@ class TabularVAE(TabularMixin, BaseAugmenter):
 
     def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
         dev = self.device_
+        y_idx, labels = self._training_labels(M, y_idx)
         X = torch.as_tensor(M, dtype=torch.float32, device=dev)
         y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
         self.conditioner_ = self._build_conditioner(X, y)
+        y = None if labels is None else torch.as_tensor(labels, device=dev)
         net = seeded_init(seed, self._build_net).to(dev)
         net.train()
         opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)

@@ -68,6 +68,8 @@ class ConditionVector(nn.Module):
         """Store how many rows of each class have each category."""
         pos = self.positions(M)
         k = torch.zeros(len(M), dtype=torch.long, device=M.device) if y_idx is None else y_idx
+        # unlabelled rows (class -1) count for no class: sampling is by class
+        pos, k = pos[k >= 0], k[k >= 0]
         flat = (k[:, None] * self.width + pos).reshape(-1)
         counts = torch.bincount(flat, minlength=self.counts.numel())
         self.counts.copy_(counts.view_as(self.counts))
@@ -75,10 +77,18 @@ class ConditionVector(nn.Module):
     # ------------------------------------------------------------ vectors
     def vector(self, y_idx: torch.Tensor | None, pos: torch.Tensor | None, n: int,
                device: torch.device) -> torch.Tensor:
-        """The (n, dim) condition: label one-hot and one active discrete position."""
+        """The (n, dim) condition: label one-hot and one active discrete position.
+
+        A row of class -1 (unlabelled) gets an all-zero label part: the
+        "unknown label" condition, so the nets learn p(x) from such rows
+        while labelled rows teach p(x | y). A 2-d float ``y_idx`` is used as
+        the label part as it is (class probabilities: soft pseudo-labels)."""
         parts = []
-        if self.n_classes:
-            parts.append(F.one_hot(y_idx, self.n_classes).float())
+        if self.n_classes and y_idx.dim() == 2:
+            parts.append(y_idx.float())
+        elif self.n_classes:
+            known = (y_idx >= 0).unsqueeze(1)
+            parts.append(F.one_hot(y_idx.clamp(min=0), self.n_classes).float() * known)
         if self.width:
             parts.append(F.one_hot(pos, self.width).float())
         if not parts:

@@ -1,0 +1,253 @@
+"""Unlabelled rows in fit(X, y): scikit-learn's semi-supervised convention.
+
+-1 marks an unlabelled row for numeric labels, None/NaN for string labels;
+the tabular models learn the data from every row and the classes from the
+labelled ones; AugmentedClassifier hands unlabelled rows to the augmenter
+only. Tiny models: seconds in all.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from synthaug import AugmentedClassifier, TabularGAN, TabularVAE
+from synthaug._validation import check_y_semi, unlabelled_mask
+
+TINY = dict(epochs=4, hidden_dims=(16,), device="cpu", random_state=0)
+MODELS = {
+    "vae": lambda **kw: TabularVAE(latent_dim=4, batch_size=64, **{**TINY, **kw}),
+    "gan": lambda **kw: TabularGAN(latent_dim=4, discriminator_dims=(16,), **{**TINY, **kw}),
+}
+
+
+def _data(n_lab=10, n_pool=60, shift=4.0, seed=0):
+    """Two labelled classes around 0 and 1.5, and a pool around ``shift``."""
+    rng = np.random.RandomState(seed)
+    X_lab = np.r_[rng.normal(0, 1, (n_lab, 2)), rng.normal(1.5, 1, (n_lab, 2))]
+    y_lab = np.repeat([0, 1], n_lab)
+    X_pool = rng.normal(shift, 1, (n_pool, 2))
+    return X_lab, y_lab, X_pool
+
+
+@pytest.fixture(params=sorted(MODELS))
+def make_model(request):
+    return MODELS[request.param]
+
+
+# ----------------------------------------------------------- convention
+@pytest.mark.parametrize(
+    "y, classes",
+    [
+        (np.array([0, 1, -1, 0, 1, -1]), [0, 1]),
+        (np.array([0.0, 1.0, -1.0, 0.0, 1.0, -1.0]), [0.0, 1.0]),
+        (np.array(["a", "b", None, "a", "b", np.nan], dtype=object), ["a", "b"]),
+        (pd.Series(["a", "b", None, "a", "b", None]), ["a", "b"]),
+        (pd.Series([3, 5, None, 3, 5, -1], dtype="Int64"), [3, 5]),
+    ],
+    ids=["int", "float", "object", "series", "nullable-int"],
+)
+def test_markers(y, classes):
+    got, idx, counts = check_y_semi(y, 6)
+    assert got.tolist() == classes
+    assert idx.tolist() == [0, 1, -1, 0, 1, -1]
+    assert counts.tolist() == [2, 2]
+    assert unlabelled_mask(y).tolist() == [False, False, True, False, False, True]
+
+
+def test_string_minus_one_is_a_label():
+    # only the number -1 is a marker; the string "-1" is an ordinary class
+    assert not unlabelled_mask(np.array(["-1", "a"], dtype=object)).any()
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        ([-1] * 6, r"every row of y is marked unlabelled.*fit without y"),
+        ([None] * 6, r"every row of y is marked unlabelled"),
+        ([0, 0, -1, -1, 0, -1], r"single class.*labelled rows.*marked unlabelled"),
+        ([0, 1, 1, -1, -1, 1], r"\[0\] in y.*single row.*labelled rows"),
+        ([0.0, 1.0, np.nan, 0.0, 1.0, 1.0], r"missing"),  # NaN is no numeric marker
+    ],
+)
+def test_validation_errors(make_model, y, match):
+    X = np.random.RandomState(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match=match):
+        make_model().fit(X, np.array(y, dtype=object if None in y else None))
+
+
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_fit_sample_never_returns_marker(make_model, labels):
+    X_lab, y_lab, X_pool = _data()
+    if labels == "int":
+        y = np.r_[y_lab, -np.ones(len(X_pool), int)]
+        marker = -1
+    else:
+        y = np.r_[np.where(y_lab == 0, "no", "yes").astype(object), [None] * len(X_pool)]
+        marker = None
+    est = make_model().fit(np.r_[X_lab, X_pool], y)
+    assert est.n_unlabelled_ == len(X_pool)
+    assert marker not in est.classes_.tolist() and len(est.classes_) == 2
+    assert est.class_counts_.tolist() == [10, 10]
+    X_syn, y_syn = est.sample(300)
+    assert set(y_syn.tolist()) == set(est.classes_.tolist())
+    # asking for the -1 marker is an unknown label (sample's y=None means
+    # "the labelled rows' class proportions", as always)
+    if labels == "int":
+        with pytest.raises(ValueError):
+            est.sample(5, y=marker)
+
+
+def test_fit_resample_refuses_unlabelled(make_model):
+    X_lab, y_lab, X_pool = _data()
+    y = np.r_[y_lab, -np.ones(len(X_pool), int)]
+    with pytest.raises(ValueError, match=r"fit_resample got 60 row\(s\) marked unlabelled"):
+        make_model().fit_resample(np.r_[X_lab, X_pool], y)
+
+
+def test_labelled_only_fit_unchanged(make_model):
+    """Without markers fit is exactly what it was (same samples)."""
+    X_lab, y_lab, _ = _data()
+    a = make_model().fit(X_lab, y_lab).sample(50)[0]
+    b = make_model(pseudo_labels=0.9).fit(X_lab, y_lab).sample(50)[0]
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.8, "soft"])
+def test_pool_changes_model_toward_pool(threshold):
+    X_lab, y_lab, X_pool = _data(n_pool=200, shift=5.0)
+    kw = dict(epochs=40, pseudo_labels=threshold)
+    alone = MODELS["vae"](**kw).fit(X_lab, y_lab)
+    both = MODELS["vae"](**kw).fit(np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(200, int)])
+    m_alone = alone.sample(2000)[0].mean()
+    m_both = both.sample(2000)[0].mean()
+    assert m_both > m_alone + 0.5  # pool mean 5, labelled mean 0.75
+    if threshold is not None:
+        assert both.n_pseudo_labelled_ > 0
+
+
+def test_deterministic(make_model):
+    X_lab, y_lab, X_pool = _data()
+    X, y = np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(len(X_pool), int)]
+    a = make_model(pseudo_labels=0.7).fit(X, y).sample(40)
+    b = make_model(pseudo_labels=0.7).fit(X, y).sample(40)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "hard"])
+def test_bad_pseudo_labels(make_model, value):
+    with pytest.raises(ValueError, match="pseudo_labels"):
+        make_model(pseudo_labels=value).fit(*_data()[:2])
+
+
+def test_soft_pseudo_labels_deterministic_and_counted(make_model):
+    X_lab, y_lab, X_pool = _data()
+    X, y = np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(len(X_pool), int)]
+    a = make_model().fit(X, y)
+    assert a.pseudo_labels == "soft" and a.n_pseudo_labelled_ == len(X_pool)
+    assert a.class_counts_.tolist() == [10, 10]  # labelled rows only
+    np.testing.assert_array_equal(a.sample(30)[0], make_model().fit(X, y).sample(30)[0])
+
+
+# ------------------------------------------------- AugmentedClassifier
+class RecordingVAE(TabularVAE):
+    """Records every (X, y) it is fitted on (on the class: clones share it)."""
+
+    calls: list = []
+
+    def fit(self, X, y=None):
+        RecordingVAE.calls.append((np.asarray(X).copy(), np.asarray(y).copy()))
+        return super().fit(X, y)
+
+
+class RecordingLogReg(ClassifierMixin, BaseEstimator):
+    fits: list = []
+    scored: list = []
+
+    def fit(self, X, y):
+        RecordingLogReg.fits.append((np.asarray(X).copy(), np.asarray(y).copy()))
+        self.clf_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.clf_.classes_
+        return self
+
+    def predict(self, X):
+        RecordingLogReg.scored.append(np.asarray(X).copy())
+        return self.clf_.predict(X)
+
+    def predict_proba(self, X):
+        return self.clf_.predict_proba(X)
+
+
+def _rows_in(A, B):
+    """Which rows of A occur (exactly) among the rows of B."""
+    return np.array([(np.abs(B - a).sum(1) == 0).any() for a in A])
+
+
+@pytest.mark.parametrize("ratio", ["auto", 1.0])
+def test_augmented_classifier_pool_to_augmenter_only(ratio):
+    RecordingVAE.calls.clear()
+    RecordingLogReg.fits.clear()
+    RecordingLogReg.scored.clear()
+    X_lab, y_lab, X_pool = _data(n_lab=12)
+    X, y = np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(len(X_pool), int)]
+    aug = RecordingVAE(epochs=3, hidden_dims=(8,), latent_dim=2, device="cpu", random_state=0)
+    clf = AugmentedClassifier(RecordingLogReg(), aug, ratio=ratio, ratios=(1.0,),
+                              cv=3, random_state=0).fit(X, y)
+    assert clf.n_unlabelled_ == len(X_pool)
+    assert clf.classes_.tolist() == [0, 1]
+    # every augmenter fit saw the whole pool, marked -1
+    assert RecordingVAE.calls
+    for Xa, ya in RecordingVAE.calls:
+        assert _rows_in(X_pool, Xa).all()
+        assert (ya == -1).sum() == len(X_pool)
+    # the estimator never saw a -1 label, and never a pool row
+    assert RecordingLogReg.fits
+    for Xe, ye in RecordingLogReg.fits:
+        assert -1 not in ye.tolist()
+        assert not _rows_in(X_pool, Xe).any()
+    # inner validation rows are labelled rows, never pool rows
+    for Xs in RecordingLogReg.scored:
+        assert not _rows_in(X_pool, Xs).any()
+    if ratio == "auto":
+        assert len(RecordingVAE.calls) == 3 + (clf.ratio_ > 0)  # 3 folds (+ final fit)
+        for Xa, ya in RecordingVAE.calls[:3]:
+            # a fold's augmenter never saw that fold's validation rows
+            assert (ya != -1).sum() == len(y_lab) - len(y_lab) // 3
+
+
+def test_augmented_classifier_string_pool_and_refusal():
+    X_lab, y_lab, X_pool = _data(n_lab=8)
+    y = np.r_[np.where(y_lab == 0, "a", "b").astype(object), [None] * len(X_pool)]
+    clf = AugmentedClassifier(LogisticRegression(), MODELS["vae"](), ratio=1.0).fit(
+        np.r_[X_lab, X_pool], y
+    )
+    assert clf.classes_.tolist() == ["a", "b"] and clf.n_unlabelled_ == len(X_pool)
+
+    class NoPool(BaseEstimator):  # an augmenter that cannot take unlabelled rows
+        pass
+
+    with pytest.raises(ValueError, match="cannot learn from unlabelled rows"):
+        AugmentedClassifier(LogisticRegression(), NoPool(), ratio=1.0).fit(
+            np.r_[X_lab, X_pool], y
+        )
+
+
+# ------------------------------------------------------------- benchmark
+def test_benchmark_split_is_disjoint():
+    """The unlabelled-data benchmark never lets a pool or labelled row be a
+    test row, and draws the same split for the same seed."""
+    from benchmarks import datasets as dsets
+    from benchmarks.semi import split
+
+    ds = dsets.load("breast_cancer")
+    lab, pool, test = split(ds, 5, 0, 500)
+    assert len(lab) == 10 and len(pool) == 279  # half of the rest at most
+    lab2, pool2, test2 = split(ds, 5, 0, 500)
+    assert np.array_equal(pool, pool2) and np.array_equal(test, test2)
+    assert not set(lab) & set(pool) and not set(test) & (set(lab) | set(pool))
+    assert len(lab) + len(pool) + len(test) == len(ds.y)
+    lab, pool, test = split(dsets.load("digits"), 5, 1, 500)
+    assert len(pool) == 500
