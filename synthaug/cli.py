@@ -6,10 +6,10 @@ never a traceback for a user mistake such as a missing file or column.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from ._io import atomic_open
 
 MODELS = {"tabular-gan": "TabularGAN", "tabular-vae": "TabularVAE"}
 
@@ -115,15 +115,8 @@ def _write_csv_atomically(frame, path: str) -> None:
     target = Path(path)
     if not target.parent.is_dir():
         raise CLIError(f"output folder {str(target.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target, "w", newline="") as fh:
+        frame.to_csv(fh, index=False)
 
 
 def main(argv=None) -> int:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._io import atomic_open
 
 FORMAT_NAME = "synthaug-model"
 FORMAT_VERSION = 1
@@ -67,23 +67,14 @@ def save_estimator(est, path) -> None:
             f"this model holds a value that cannot be saved as JSON ({err}); "
             "use plain str/int/float/bool categories and labels."
         ) from None
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr(CONFIG_NAME, text)
-                for name, arr in arrays.items():
-                    buf = io.BytesIO()
-                    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                    zf.writestr(f"arrays/{name}.npy", buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # temp file + fsync + rename: an existing model file is never left half-written
+    with atomic_open(Path(path), "wb") as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(CONFIG_NAME, text)
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+                zf.writestr(f"arrays/{name}.npy", buf.getvalue())
 
 
 def load(path, *, device="auto"):

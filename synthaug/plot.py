@@ -7,15 +7,14 @@ name and renamed, so a reader never sees half a picture.
 from __future__ import annotations
 
 import math
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._io import atomic_open
 from ._validation import check_n_samples
 from .codecs.image import ImageCodec
 
@@ -56,15 +55,8 @@ def write_png(path, pixels: np.ndarray) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"path's folder {str(folder)!r} does not exist; create it first.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
     return path
 
 

@@ -557,7 +557,7 @@ def test_load_missing_file(tmp_path):
 
 @pytest.mark.parametrize("failure", ["json", "array", "rename"])
 def test_save_over_existing_file_is_atomic(make_model, blobs, tmp_path, monkeypatch, failure):
-    from synthaug import persistence
+    from synthaug import _io, persistence
 
     X, y = blobs
     path = tmp_path / "m.zip"
@@ -569,7 +569,7 @@ def test_save_over_existing_file_is_atomic(make_model, blobs, tmp_path, monkeypa
         raise RuntimeError("disk on fire")
 
     target = {"json": (persistence.json, "dumps"), "array": (np.lib.format, "write_array"),
-              "rename": (persistence.os, "replace")}[failure]
+              "rename": (_io.os, "replace")}[failure]  # save writes through _io.atomic_open
     with monkeypatch.context() as m:
         m.setattr(*target, boom)
         with pytest.raises(RuntimeError, match="disk on fire"):
