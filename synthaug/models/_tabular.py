@@ -175,6 +175,29 @@ class TabularMixin:
         cv.counts.copy_(torch.from_numpy(arrays["cond.counts"]))
         self.conditioner_ = cv.to(self.device_)
 
+    # ---- sampling and persistence, shared by every tabular model: each
+    # model's sampling network exposes sample(cond, noise) and is rebuilt on
+    # load by the model's _build_sampling_net().
+    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
+        self.net_.eval()
+        cond = self._condition(y_idx, noise, condition)
+        return self._apply_conditions(self.net_.sample(cond, noise), condition)
+
+    def _get_state(self):
+        config, arrays = self._tabular_state()
+        for name, tensor in self.net_.state_dict().items():
+            arrays[f"net.{name}"] = tensor.detach().cpu().numpy()
+        return {"base": self._base_state(), "codec": config}, arrays
+
+    def _set_state(self, state, arrays, device) -> None:
+        self._set_base_state(state["base"], device)
+        self._set_tabular_state(state["codec"], arrays)
+        net = self._build_sampling_net()
+        net.load_state_dict(
+            {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
+        )
+        self.net_ = net.to(device).eval()
+
 
 def check_pseudo_labels(value) -> None:
     """Validate a tabular model's ``pseudo_labels`` parameter."""

@@ -269,25 +269,8 @@ class TabularGAN(TabularMixin, BaseAugmenter):
             "gradient_penalty. The estimator was left unfitted."
         )
 
-    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
-        self.net_.eval()
-        cond = self._condition(y_idx, noise, condition)
-        return self._apply_conditions(self.net_.sample(cond, noise), condition)
-
-    def _get_state(self):
-        config, arrays = self._tabular_state()
-        for name, tensor in self.net_.state_dict().items():
-            arrays[f"net.{name}"] = tensor.detach().cpu().numpy()
-        return {"base": self._base_state(), "codec": config}, arrays
-
-    def _set_state(self, state, arrays, device) -> None:
-        self._set_base_state(state["base"], device)
-        self._set_tabular_state(state["codec"], arrays)
-        net = self._build_generator()
-        net.load_state_dict(
-            {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")}
-        )
-        self.net_ = net.to(device).eval()
+    def _build_sampling_net(self):
+        return self._build_generator()
 
 
 class _Run:
