@@ -35,8 +35,9 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ratio : "auto" or float >= 0, default="auto"
         Synthetic rows per real row, per class. "auto" picks one of
         ``ratios`` by stratified inner cross-validation; 0 is always a
-        candidate, so the choice falls back to no augmentation when
-        synthetic rows do not help on held-out real rows.
+        candidate, and a ratio > 0 is chosen only when its mean inner-CV
+        score beats ratio 0's by more than the standard error of their
+        paired fold differences (otherwise: no augmentation).
     ratios : sequence of float, default=(0.0, 0.5, 1.0, 2.0)
         Candidates for ``ratio="auto"`` (0 is added if missing).
     cv : int, default=3
@@ -213,8 +214,13 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             "ratio": candidates, "mean_score": means.tolist(),
             "std_score": scores.std(1).tolist(), "fold_scores": scores.tolist(),
         }
-        best = np.flatnonzero(means >= means.max() - 1e-12)[0]  # ties -> smaller ratio
-        return candidates[best]
+        best = int(np.flatnonzero(means >= means.max() - 1e-12)[0])  # ties -> smaller
+        # One-standard-error rule against no augmentation: a ratio > 0 must
+        # beat ratio 0 by more than the standard error of their paired fold
+        # differences, so noise in a few small folds does not buy synthetic rows.
+        diff = scores[best] - scores[0]
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+        return candidates[best] if diff.mean() > se else 0.0
 
     def _synthesise(self, aug, X_real, y_real, ratio: float):
         """Synthetic rows grouped by class (best first when filtering), and the

@@ -154,3 +154,32 @@ def test_inputs_are_not_modified(data):
     AugmentedClassifier(_clf(), RecordingAugmenter(), random_state=0).fit(X, y)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
+
+
+class _CountingClassifier(LogisticRegression):
+    """A logistic regression that remembers how many rows it was fitted on."""
+
+    def fit(self, X, y):
+        self.n_fit_ = len(y)
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("ratio2_scores, expected", [
+    ([0.95, 0.60, 0.90], 0.0),  # higher mean (0.817 > 0.8) but within one SE: keep 0
+    ([0.90, 0.88, 0.92], 2.0),  # beats ratio 0 in every fold: augment
+])
+def test_ratio_must_beat_no_augmentation_by_one_standard_error(data, ratio2_scores, expected):
+    X, y = data
+    calls = {}
+    table = {0.0: [0.80, 0.80, 0.80], 2.0: ratio2_scores}
+
+    def scoring(est, X_va, y_va):
+        ratio = round(est.n_fit_ / 40 - 1, 6)  # 60 rows, 3 folds: 40 training rows
+        k = calls.get(ratio, 0)
+        calls[ratio] = k + 1
+        return table[ratio][k]
+
+    clf = AugmentedClassifier(_CountingClassifier(max_iter=500), RecordingAugmenter(),
+                              ratios=(2.0,), scoring=scoring, random_state=0).fit(X, y)
+    assert clf.cv_results_["fold_scores"][1] == ratio2_scores
+    assert clf.ratio_ == expected
