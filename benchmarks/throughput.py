@@ -131,7 +131,7 @@ def _decode_rate(model, chunk: int) -> float:
     run, cond = _forward(model, chunk, chunk)
     with torch.inference_mode():
         gen = torch.Generator(device=model.device_).manual_seed(1)
-        M = model.net_.sample(cond, StreamNoise(gen, chunk, model.device_)).float().cpu().numpy()
+        M = model.net_.sample(cond, StreamNoise(gen, chunk, model.device_))
     return chunk / _best(lambda: model._decode(M), 3)
 
 

@@ -3,7 +3,8 @@
 Subclasses (a modality mixin plus a model) write only the hooks:
 
 * ``_encode_fit(X) -> ndarray``: fit the codec, return the training matrix;
-* ``_decode(M) -> container`` and ``_concat(parts)``: back to the user's data;
+* ``_decode(T) -> container`` (``T`` the encoded rows, a tensor on the
+  device) and ``_concat(parts)``: back to the user's data;
 * ``_fit(M, y_idx, seed)``: build and train the nets (set ``history_``);
 * ``_sample_encoded(y_idx, noise, condition) -> Tensor``: encoded rows on
   device, every random number from ``noise`` (a ``nets.noise.RowNoise``);
@@ -215,7 +216,7 @@ class BaseAugmenter(BaseEstimator):
                     cached = (u, self._sample_unit(plan.take(lo, hi), seed, lo, hi, n, condition))
                 parts.append(cached[1][max(start, lo) - lo : min(stop, hi) - lo])
             encoded = parts[0] if len(parts) == 1 else torch.cat(parts)
-            yield self._decode(encoded.float().cpu().numpy()), plan.take(start, stop)
+            yield self._decode(encoded), plan.take(start, stop)
 
     def _sample_unit(self, idx, seed, lo, hi, n, condition) -> torch.Tensor:
         y_t = torch.as_tensor(idx, device=self.device_) if self.conditional_ else None

@@ -10,8 +10,9 @@ inverse CDF. We chose it over CTGAN-style per-column Gaussian mixtures because
 * it is monotone and piecewise linear, so decoding is exact at the stored
   quantiles and linear between them (the round trip is exact up to float
   rounding for every value inside the training range);
-* it needs no iterative, seed-dependent fitting and decodes with one
-  vectorised ``np.interp`` per column;
+* it needs no iterative, seed-dependent fitting, and decoding is one
+  batched table lookup (``torch.searchsorted``) for all numeric columns,
+  run on the device the generator ran on;
 * it never extrapolates past the training range, so synthetic values stay
   plausible.
 
@@ -27,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+import torch
+from scipy.special import ndtri
 
 MAX_QUANTILES = 1000
 
@@ -233,36 +235,114 @@ class TabularCodec:
         onehot[np.arange(len(codes)), codes] = 1.0
         return onehot
 
-    def inverse_transform(self, M: np.ndarray):
-        M = np.asarray(M, dtype=np.float64)
-        if M.ndim != 2 or M.shape[1] != self.width:
+    def inverse_transform(self, M):
+        """Decode an ``(n, width)`` matrix: a numpy array or a torch tensor.
+
+        For a tensor the arithmetic (normal CDF, quantile lookup, argmax per
+        one-hot block) runs on the tensor's device, batched over all columns,
+        and only the decoded values cross to the host: on a GPU, decoding
+        then costs little next to the generator's forward pass.
+        """
+        T = M if isinstance(M, torch.Tensor) else torch.from_numpy(np.asarray(M, np.float64))
+        if T.ndim != 2 or T.shape[1] != self.width:
             raise ValueError(
-                f"the encoded matrix has shape {M.shape}; this codec expects "
+                f"the encoded matrix has shape {tuple(T.shape)}; this codec expects "
                 f"(n, {self.width}). Pass the model output for this codec."
             )
-        out, pos = {}, 0
+        if T.device.type == "mps":  # no float64 there
+            T = T.cpu()
+        values, codes, missing = (t.cpu().numpy() for t in self._decode_on_device(T.double()))
+        out, i_num, i_cat, i_miss = {}, 0, 0, 0
         for col in self.columns_:
             if col.kind == "categorical":
-                w = len(col.categories) + col.has_missing
-                codes = M[:, pos : pos + w].argmax(axis=1)
-                pos += w
-                missing = codes == len(col.categories)
-                cats = np.array(col.categories + [None], dtype=object)
-                out[col.name] = _restore_categorical(col, cats[codes], missing)
+                out[col.name] = _restore_categorical(col, codes[:, i_cat])
+                i_cat += 1
                 continue
-            x = np.interp(ndtr(M[:, pos]), col.cdf, col.quantiles)
-            pos += 1
-            if col.kind == "integer":
-                x = np.rint(x)
-            missing = np.zeros(len(M), bool)
+            miss = np.zeros(len(T), bool)
             if col.has_missing:
-                missing = M[:, pos + 1] > M[:, pos]
-                pos += 2
-            out[col.name] = _restore_numeric(col, x, missing)
+                miss, i_miss = missing[:, i_miss], i_miss + 1
+            out[col.name] = _restore_numeric(col, values[:, i_num], miss)
+            i_num += 1
+        if self.container_ == "ndarray" and np.dtype(self.array_dtype_) != object:
+            # fill the caller's dtype directly; a DataFrame round trip costs more
+            arr = np.empty((len(T), len(self.columns_)), dtype=np.dtype(self.array_dtype_))
+            for j, col in enumerate(self.columns_):
+                arr[:, j] = np.asarray(out[col.name])
+            return arr
         frame = pd.DataFrame(out, columns=self.feature_names)
         if self.container_ == "dataframe":
             return frame
         return frame.to_numpy(dtype=np.dtype(self.array_dtype_))
+
+    def _decode_on_device(self, T: torch.Tensor):
+        """(numeric values, category codes, missing flags) of a float64 tensor.
+
+        Every numeric column is looked up in one ``searchsorted``: column j's
+        CDF knots are shifted by j into (j, j + 1), so all knots form one
+        sorted table, and a row's CDF value shifted the same way finds its
+        own column's segment. The interpolation itself uses the unshifted
+        knots, so values at a knot are exact, as with ``np.interp``.
+        """
+        n, dev = len(T), T.device
+        num_pos, cat_blocks, miss_pos, pos = [], [], [], 0
+        for col in self.columns_:
+            if col.kind == "categorical":
+                w = len(col.categories) + col.has_missing
+                cat_blocks.append((pos, w))
+                pos += w
+                continue
+            num_pos.append(pos)
+            if col.has_missing:
+                miss_pos.append(pos + 1)
+                pos += 2
+            pos += 1
+        codes = [T[:, a : a + w].argmax(1) for a, w in cat_blocks]
+        codes = torch.stack(codes, 1) if codes else T.new_zeros((n, 0), dtype=torch.long)
+        # missing when the "missing" logit/probability beats "present"
+        miss_idx = torch.tensor(miss_pos, dtype=torch.long, device=dev)
+        missing = T[:, miss_idx + 1] > T[:, miss_idx]
+        if not num_pos:
+            return T.new_zeros((n, 0)), codes, missing
+        cdf, q, start, stop = self._knot_table(dev)
+        u = torch.special.ndtr(T[:, torch.tensor(num_pos, dtype=torch.long, device=dev)])
+        shift = torch.arange(len(num_pos), device=dev, dtype=u.dtype)
+        hi = torch.searchsorted(cdf + _knot_shift(start, stop, dev), u + shift, right=True)
+        hi = torch.minimum(torch.maximum(hi, start + 1), stop - 1)
+        c_lo, c_hi, q_lo, q_hi = cdf[hi - 1], cdf[hi], q[hi - 1], q[hi]
+        w = ((u - c_lo) / (c_hi - c_lo)).clamp_(0.0, 1.0)
+        x = q_lo + w * (q_hi - q_lo)
+        # at w == 1 the sum can miss q_hi by one rounding step; take it exactly
+        x = torch.where(w == 1.0, q_hi, x)
+        integer = torch.tensor([c.kind == "integer" for c in self.columns_ if c.kind != "categorical"],
+                               device=dev)
+        x = torch.where(integer, torch.round(x), x)
+        return x, codes, missing
+
+    def _knot_table(self, device):
+        """All numeric columns' (cdf, quantile) knots, concatenated, with each
+        column's [start, stop) range; a one-knot column gets a second, equal
+        knot so every column has a segment."""
+        cdfs, qs, sizes = [], [], []
+        for col in self.columns_:
+            if col.kind == "categorical":
+                continue
+            c, q = col.cdf, col.quantiles
+            if len(c) == 1:
+                c, q = np.array([0.25, 0.75]), np.repeat(q, 2)
+            cdfs.append(c)
+            qs.append(q)
+            sizes.append(len(c))
+        stop = np.cumsum(sizes)
+        as_t = lambda a, dt=torch.float64: torch.as_tensor(np.asarray(a), dtype=dt, device=device)
+        return (as_t(np.concatenate(cdfs)), as_t(np.concatenate(qs)),
+                as_t(stop - sizes, torch.long), as_t(stop, torch.long))
+
+
+def _knot_shift(start: torch.Tensor, stop: torch.Tensor, device) -> torch.Tensor:
+    """Column index of every knot of the concatenated table (see _decode_on_device)."""
+    return torch.repeat_interleave(
+        torch.arange(len(start), device=device, dtype=torch.float64), stop - start
+    )
 
 
 def _plain(v):
@@ -287,7 +367,7 @@ def _as_frame(X) -> tuple[pd.DataFrame, str, str | None]:
     return pd.DataFrame(arr), "ndarray", dtype
 
 
-def _restore_numeric(col: _Column, x: np.ndarray, missing: np.ndarray) -> pd.Series:
+def _restore_numeric(col: _Column, x: np.ndarray, missing: np.ndarray):
     if col.dtype == "object":
         # Python ints are exact at any magnitude; an int64 cast overflows past 2**63
         ints = [int(v) for v in x] if col.kind == "integer" else None
@@ -295,19 +375,26 @@ def _restore_numeric(col: _Column, x: np.ndarray, missing: np.ndarray) -> pd.Ser
         values[missing] = None
         return pd.Series(values, dtype=object)
     # missing is all False for dtypes that cannot hold NaN (they had none in fit)
-    s = pd.Series(np.where(missing, np.nan, x))
-    return s.astype(pd.api.types.pandas_dtype(col.dtype))
+    x = np.where(missing, np.nan, x) if missing.any() else x
+    dtype = pd.api.types.pandas_dtype(col.dtype)
+    if isinstance(dtype, np.dtype):
+        return x.astype(dtype, copy=False)
+    return pd.Series(x).astype(dtype)
 
 
-def _restore_categorical(col: _Column, values: np.ndarray, missing: np.ndarray):
-    values = values.copy()
-    values[missing] = None
+def _restore_categorical(col: _Column, codes: np.ndarray):
+    """Column values from category codes (``len(categories)`` means missing)."""
     if col.dtype == "category":
         spec = col.category_dtype
-        cats = pd.Index(spec["categories"], dtype=spec["dtype"])
-        return pd.Series(pd.Categorical(values, categories=cats, ordered=spec["ordered"]))
-    if col.dtype == "object":
-        return pd.Series(values, dtype=object)
+        dtype = pd.CategoricalDtype(pd.Index(spec["categories"], dtype=spec["dtype"]),
+                                    ordered=spec["ordered"])
+        # codes count the categories seen in fit; the dtype may list more
+        to_dtype = np.append(dtype.categories.get_indexer(pd.Index(col.categories,
+                                                                   dtype=spec["dtype"])), -1)
+        return pd.Categorical.from_codes(to_dtype[codes], dtype=dtype)
+    values = np.array(col.categories + [None], dtype=object)[codes]
+    if col.dtype == "object":  # a Series, or pandas 3 would infer its string dtype
+        return pd.Series(values, dtype=object, copy=False)
     return pd.Series(values, dtype=object).astype(pd.api.types.pandas_dtype(col.dtype))
 
 

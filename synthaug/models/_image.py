@@ -89,8 +89,8 @@ class ImageMixin:
         self.image_shape_ = self.codec_.shape_
         return self.codec_.transform(X)
 
-    def _decode(self, M: np.ndarray):
-        return self.codec_.inverse_transform(M)
+    def _decode(self, T: torch.Tensor):
+        return self.codec_.inverse_transform(T.float().cpu().numpy())
 
     def _concat(self, parts, real_first: bool = False):
         codec = self.codec_

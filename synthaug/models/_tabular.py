@@ -37,8 +37,9 @@ class TabularMixin:
             del self.feature_names_in_
         return codec.transform(X)
 
-    def _decode(self, M: np.ndarray):
-        return self.codec_.inverse_transform(M)
+    def _decode(self, T: torch.Tensor):
+        # decoded on T's device; only the decoded columns reach the host
+        return self.codec_.inverse_transform(T)
 
     def _concat(self, parts, real_first: bool = False):
         if self.codec_.container_ == "dataframe":
@@ -61,20 +62,17 @@ class TabularMixin:
         mode = getattr(self, "pseudo_labels", None)
         if y_idx is None or mode is None or not (y_idx < 0).any():
             return y_idx, y_idx
-        from sklearn.linear_model import LogisticRegression
-
         known = y_idx >= 0
-        clf = LogisticRegression(max_iter=1000).fit(M[known], y_idx[known])
-        proba = clf.predict_proba(M[~known])
-        if isinstance(mode, str):  # "soft": class probabilities as the label part
+        proba, classes = _pseudo_label_proba(M, y_idx, spread=mode == "spread")
+        if isinstance(mode, str):  # "soft" / "spread": class probabilities as the label part
             labels = np.zeros((len(M), len(self.classes_)), dtype=np.float32)
             labels[np.flatnonzero(known), y_idx[known]] = 1.0
-            labels[np.ix_(np.flatnonzero(~known), clf.classes_)] = proba
+            labels[np.ix_(np.flatnonzero(~known), classes)] = proba
             self.n_pseudo_labelled_ = int((~known).sum())
             return y_idx, labels
         sure = proba.max(1) >= mode
         labels = y_idx.copy()
-        labels[np.flatnonzero(~known)[sure]] = clf.classes_[proba.argmax(1)[sure]]
+        labels[np.flatnonzero(~known)[sure]] = classes[proba.argmax(1)[sure]]
         self.n_pseudo_labelled_ = int(sure.sum())
         return y_idx, labels
 
@@ -199,15 +197,46 @@ class TabularMixin:
         self.net_ = net.to(device).eval()
 
 
+PSEUDO_LABELS_DOC = '"soft", "spread", a float in [0, 1] or None'
+
+
 def check_pseudo_labels(value) -> None:
     """Validate a tabular model's ``pseudo_labels`` parameter."""
-    if value is None or (isinstance(value, str) and value == "soft"):
+    if value is None or (isinstance(value, str) and value in ("soft", "spread")):
         return
     if isinstance(value, str):
-        raise ValueError(f'pseudo_labels must be "soft", a float in [0, 1] or None; got {value!r}.')
+        raise ValueError(f"pseudo_labels must be {PSEUDO_LABELS_DOC}; got {value!r}.")
     check_positive(value, "pseudo_labels", allow_zero=True)
     if value > 1:
-        raise ValueError(f'pseudo_labels must be "soft", a float in [0, 1] or None; got {value!r}.')
+        raise ValueError(f"pseudo_labels must be {PSEUDO_LABELS_DOC}; got {value!r}.")
+
+
+def _pseudo_label_proba(M: np.ndarray, y_idx: np.ndarray, spread: bool):
+    """Class probabilities of the unlabelled rows (``y_idx == -1``) of the
+    encoded matrix ``M``, and the class indices of their columns.
+
+    ``spread``: label spreading over a k-nearest-neighbour graph of all rows
+    (Zhou et al. 2004), which follows clusters the unlabelled rows reveal;
+    otherwise a logistic regression fitted on the labelled rows alone.
+    """
+    known = y_idx >= 0
+    if spread:
+        from sklearn.semi_supervised import LabelSpreading
+
+        # alpha near 1 (Zhou et al.'s 0.99) lets labels travel far along the
+        # graph; at scikit-learn's default 0.2 the iteration stops while rows a
+        # few hops from every labelled row still hold no mass
+        k = int(min(10, len(M) - 1))
+        model = LabelSpreading(kernel="knn", n_neighbors=k, alpha=0.99, max_iter=1000)
+        model.fit(M, y_idx)
+        proba = model.label_distributions_[~known]
+        # a row no labelled row reaches has all-zero mass: make it uniform
+        proba = np.where(proba.sum(1, keepdims=True) > 0, proba, 1.0 / proba.shape[1])
+        return proba / proba.sum(1, keepdims=True), model.classes_[model.classes_ >= 0]
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(max_iter=1000).fit(M[known], y_idx[known])
+    return clf.predict_proba(M[~known]), clf.classes_
 
 
 def _category_index(col, column, value) -> int:
