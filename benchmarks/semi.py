@@ -16,6 +16,8 @@ Arms, all on the same split:
 * ``vae-semi-hard``: the same with ``pseudo_labels=THRESHOLD`` (hard labels);
 * ``vae-semi``: the same at the default ``pseudo_labels="soft"``, 1:1;
 * ``vae-semi-x``: as ``vae-semi``, as many synthetic rows as the pool;
+* ``vae-semi-spread`` / ``vae-semi-spread-x``: as the two above with
+  ``pseudo_labels="spread"`` (label spreading over a kNN graph of all rows);
 * ``augclf-semi``: ``AugmentedClassifier(ratio="auto")`` with the pool and
   the ``vae-semi`` generator (downstream model fitted on labelled rows).
 
@@ -43,9 +45,10 @@ from .machine import describe_machine
 
 HERE = Path(__file__).resolve().parent
 ARMS = ["none", "self-training", "vae-labelled", "vae-semi-unknown", "vae-semi-hard", "vae-semi",
-        "vae-semi-x", "augclf-semi"]
+        "vae-semi-x", "vae-semi-spread", "vae-semi-spread-x", "augclf-semi"]
 GENERATORS = {"vae-labelled": None, "vae-semi-unknown": None, "vae-semi-hard": "threshold",
-              "vae-semi": "soft", "vae-semi-x": "soft"}
+              "vae-semi": "soft", "vae-semi-x": "soft", "vae-semi-spread": "spread",
+              "vae-semi-spread-x": "spread"}
 BEGIN, END = "<!-- semi:start -->", "<!-- semi:end -->"
 
 
@@ -113,13 +116,14 @@ def run_cell(args, dataset: str, k: int, seed: int) -> list[dict]:
     for arm in args.arms:
         try:
             if arm in GENERATORS:
-                key = {"vae-semi-x": "vae-semi"}.get(arm, arm)
+                key = {"vae-semi-x": "vae-semi",
+                       "vae-semi-spread-x": "vae-semi-spread"}.get(arm, arm)
                 if key not in gens:
                     mode = args.threshold if GENERATORS[key] == "threshold" else GENERATORS[key]
                     Xf, yf = (X_lab, y_lab) if key == "vae-labelled" else (X_all, y_all)
                     gens[key] = timed(lambda: _vae(args, mode, seed).fit(Xf, yf))
                 gen, fit_s = gens[key]
-                factor = len(pool) / len(lab) if arm == "vae-semi-x" else 1.0
+                factor = len(pool) / len(lab) if arm.endswith("-x") else 1.0
                 for model in args.models:
                     rows.append(augmented(arm, model, fit_s,
                                           lambda: _synthetic(gen, y_lab, factor)))

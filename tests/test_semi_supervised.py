@@ -212,8 +212,9 @@ def test_augmented_classifier_pool_to_augmenter_only(ratio):
     for Xs in RecordingLogReg.scored:
         assert not _rows_in(X_pool, Xs).any()
     if ratio == "auto":
-        assert len(RecordingVAE.calls) == 3 + (clf.ratio_ > 0)  # 3 folds (+ final fit)
-        for Xa, ya in RecordingVAE.calls[:3]:
+        # 3 folds x 2 repeats (+ final fit)
+        assert len(RecordingVAE.calls) == 6 + (clf.ratio_ > 0)
+        for Xa, ya in RecordingVAE.calls[:6]:
             # a fold's augmenter never saw that fold's validation rows
             assert (ya != -1).sum() == len(y_lab) - len(y_lab) // 3
 
@@ -251,3 +252,33 @@ def test_benchmark_split_is_disjoint():
     assert len(lab) + len(pool) + len(test) == len(ds.y)
     lab, pool, test = split(dsets.load("digits"), 5, 1, 500)
     assert len(pool) == 500
+
+
+def test_spread_pseudo_labels_follow_clusters_a_linear_model_misses():
+    """Label spreading labels two interleaved moons from 3 rows each; a
+    logistic regression on the labelled rows cannot (a straight boundary)."""
+    from sklearn.datasets import make_moons
+
+    from synthaug.models._tabular import _pseudo_label_proba
+
+    X, truth = make_moons(300, noise=0.04, random_state=0)
+    y = -np.ones(300, int)
+    for c in (0, 1):
+        y[np.flatnonzero(truth == c)[:3]] = c
+    pool = y < 0
+    acc = {}
+    for spread in (True, False):
+        proba, classes = _pseudo_label_proba(X, y, spread=spread)
+        assert classes.tolist() == [0, 1]
+        np.testing.assert_allclose(proba.sum(1), 1.0)
+        acc[spread] = (classes[proba.argmax(1)] == truth[pool]).mean()
+    assert acc[True] >= 0.97 and acc[True] > acc[False] + 0.05
+
+
+def test_spread_pseudo_labels_in_fit(make_model):
+    X_lab, y_lab, X_pool = _data()
+    X, y = np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(len(X_pool), int)]
+    a = make_model(pseudo_labels="spread").fit(X, y)
+    assert a.n_pseudo_labelled_ == len(X_pool) and a.class_counts_.tolist() == [10, 10]
+    b = make_model(pseudo_labels="spread").fit(X, y)
+    np.testing.assert_array_equal(a.sample(30)[0], b.sample(30)[0])

@@ -63,19 +63,11 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         How many rows ``fit_resample`` adds per class (imbalanced-learn's meanings).
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` adds ``round(synthetic_ratio * n_c)`` rows per class.
-    pseudo_labels : "soft", float in [0, 1] or None, default="soft"
-        How unlabelled rows (see Notes) are labelled for training. A
-        logistic regression is fitted on the labelled rows' encoding and
-        scores the unlabelled ones. "soft": the label part of an unlabelled
-        row's condition is the regression's class probabilities. A float
-        ``t``: rows whose top probability is >= ``t`` train as that class
-        (hard pseudo-labels), the others with an all-zero label part
-        ("label unknown"). None: every unlabelled row is "label unknown".
-        Either way ``classes_``, ``class_counts_`` and the sampling
-        frequencies come from the labelled rows only. On the
-        unlabelled-data benchmark "soft" hurt least: "label unknown" rows
-        dilute the label signal the decoder learns from (see
-        ``benchmarks/RESULTS.md``).
+    pseudo_labels : "soft", "spread", float in [0, 1] or None, default="soft"
+        How unlabelled rows (see Notes) are labelled for training, as for
+        :class:`~synthaug.TabularVAE` (class probabilities from a logistic
+        regression or from label spreading, hard labels above a threshold,
+        or "label unknown").
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
     random_state : int, RandomState or None, default=None
     verbose : bool, default=False
@@ -265,8 +257,9 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         raise FloatingPointError(
             f"TabularGAN training diverged at epoch {epoch + 1} (non-finite loss or "
             f"weights). The usual cause is a learning_rate too high for this data "
-            f"(it is {self.learning_rate!r}; 2e-4 is the default); lower it, or raise "
-            "gradient_penalty. The estimator was left unfitted."
+            f"(it is {self.learning_rate!r}; the default is 1e-3); lower it, for "
+            "example to CTGAN's 2e-4, or raise gradient_penalty. The estimator was "
+            "left unfitted."
         )
 
     def _build_sampling_net(self):

@@ -41,19 +41,20 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` instead adds ``round(synthetic_ratio * n_c)``
         rows to every class ``c``: the way to enlarge balanced data.
-    pseudo_labels : "soft", float in [0, 1] or None, default="soft"
-        How unlabelled rows (see Notes) are labelled for training. A
-        logistic regression is fitted on the labelled rows' encoding and
-        scores the unlabelled ones. "soft": the label part of an unlabelled
-        row's condition is the regression's class probabilities. A float
-        ``t``: rows whose top probability is >= ``t`` train as that class
-        (hard pseudo-labels), the others with an all-zero label part
-        ("label unknown"). None: every unlabelled row is "label unknown".
-        Either way ``classes_``, ``class_counts_`` and the sampling
-        frequencies come from the labelled rows only. On the
-        unlabelled-data benchmark "soft" hurt least: "label unknown" rows
-        dilute the label signal the decoder learns from (see
-        ``benchmarks/RESULTS.md``).
+    pseudo_labels : "soft", "spread", float in [0, 1] or None, default="soft"
+        How unlabelled rows (see Notes) are labelled for training. "soft":
+        a logistic regression fitted on the labelled rows' encoding scores
+        the unlabelled ones, and its class probabilities are the label part
+        of their condition. "spread": the probabilities come from label
+        spreading over a 10-nearest-neighbour graph of all rows (Zhou et al.
+        2004), which follows clusters that the unlabelled rows reveal and a
+        linear model cannot see. A float ``t``: the regression's rows whose
+        top probability is >= ``t`` train as that class (hard
+        pseudo-labels), the others with an all-zero label part ("label
+        unknown"). None: every unlabelled row is "label unknown". Either way
+        ``classes_``, ``class_counts_`` and the sampling frequencies come
+        from the labelled rows only. Measured on the unlabelled-data
+        benchmark in ``benchmarks/RESULTS.md``.
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
         Resolved in ``fit``; "auto" picks CUDA when present.
     random_state : int, RandomState or None, default=None
