@@ -63,8 +63,8 @@ def test_augmenter_never_sees_a_validation_fold(data):
         AugmentedClassifier(_clf(), RecordingAugmenter(), ratio="auto", random_state=0),
         X, y, cv=outer, return_indices=True,
     )
-    # per outer fold: 3 inner fits, plus a final one when a ratio > 0 won
-    assert 9 <= len(RecordingAugmenter.log) <= 12
+    # per outer fold: 3 folds x 2 repeats inner fits, plus a final one when a ratio > 0 won
+    assert 18 <= len(RecordingAugmenter.log) <= 21
     for seen in RecordingAugmenter.log:
         owners = [i for i, tr in enumerate(res["indices"]["train"]) if seen <= set(tr)]
         assert owners, "an augmenter was fitted on rows outside every outer training fold"
@@ -180,6 +180,30 @@ def test_ratio_must_beat_no_augmentation_by_one_standard_error(data, ratio2_scor
         return table[ratio][k]
 
     clf = AugmentedClassifier(_CountingClassifier(max_iter=500), RecordingAugmenter(),
-                              ratios=(2.0,), scoring=scoring, random_state=0).fit(X, y)
+                              ratios=(2.0,), scoring=scoring, n_repeats=1,
+                              random_state=0).fit(X, y)
     assert clf.cv_results_["fold_scores"][1] == ratio2_scores
     assert clf.ratio_ == expected
+
+
+def test_repeats_give_new_folds_and_more_paired_scores(data):
+    X, y = data
+    RecordingAugmenter.log = []
+    clf = AugmentedClassifier(_clf(), RecordingAugmenter(), ratios=(1.0,), cv=3, n_repeats=3,
+                              random_state=0).fit(X, y)
+    assert all(len(f) == 9 for f in clf.cv_results_["fold_scores"])
+    inner = RecordingAugmenter.log[:9]
+    # every repeat's 3 training parts together cover each row twice, and
+    # the repeats split the rows differently
+    for r in range(3):
+        counts = np.bincount(np.concatenate([sorted(s) for s in inner[3 * r:3 * r + 3]]),
+                             minlength=len(y))
+        assert (counts == 2).all()
+    assert {frozenset(s) for s in inner[:3]} != {frozenset(s) for s in inner[3:6]}
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_n_repeats_is_refused(data, bad):
+    X, y = data
+    with pytest.raises(ValueError, match="n_repeats"):
+        AugmentedClassifier(_clf(), RecordingAugmenter(), n_repeats=bad).fit(X, y)
