@@ -193,6 +193,19 @@ def synthaug_augment(class_name: str) -> Callable:
     return augment
 
 
+def _vae_resample(cell: Cell) -> Synthetic:
+    """TabularVAE().fit_resample at its defaults (sampling_strategy="auto":
+    every class up to the largest; a balanced split gets no rows)."""
+    from synthaug import TabularVAE
+
+    model = TabularVAE(**_synthaug_params(TabularVAE, cell))
+    t0 = time.perf_counter()
+    X_res, y_res = model.fit_resample(cell.X, cell.y)
+    n = len(cell.X)  # real rows first, unchanged
+    return Synthetic(X_res.iloc[n:].reset_index(drop=True), np.asarray(y_res)[n:],
+                     time.perf_counter() - t0)
+
+
 def _augmented_classifier(estimator, cell: Cell):
     from synthaug import TabularVAE
     from synthaug.selection import AugmentedClassifier
@@ -275,6 +288,9 @@ for _name, _cls in SYNTHAUG_MODELS.items():
     if hasattr(_synthaug, _cls):
         register(Arm(_name, f"synthaug.{_cls} at its defaults", augment=synthaug_augment(_cls),
                      trains=True))
+register(Arm("vae-resample", 'synthaug.TabularVAE().fit_resample at its defaults '
+             '(balances classes; adds nothing to a balanced split)', augment=_vae_resample,
+             trains=True))
 register(Arm("augmented-classifier",
              'synthaug.AugmentedClassifier(model, TabularVAE(), ratio="auto")',
              wrap=_augmented_classifier, requires=("synthaug.selection",), trains=True))
