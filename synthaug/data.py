@@ -115,7 +115,8 @@ class SyntheticDataset(Dataset):
                 )
             self.labels = None
         self.n_samples = len(self.labels) if self.labels is not None else check_n_samples(n_samples)
-        default = min(4096, int(getattr(generator, "_sample_chunk", 4096)))
+        per_call = getattr(generator, "_rows_per_call", None)
+        default = min(4096, per_call()) if per_call is not None else 4096
         self.chunk_size = default if chunk_size is None else check_n_samples(chunk_size, "chunk_size")
         self._cache: dict = {}
         if generator.device_.type != "cpu":

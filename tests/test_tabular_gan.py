@@ -200,6 +200,18 @@ def test_stream_npy_equals_sample(make_model, blobs, tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["rows.labels.npy", "rows.npy"]
 
 
+def test_rows_per_call_default_and_runs_longer_than_one_call(make_model, blobs, tmp_path):
+    X, y = blobs
+    est = make_model().fit(X, y)
+    assert est._rows_per_call() == 16384  # the CPU default
+    est._sample_chunk = 1000  # several device calls per run, cut across by the chunks
+    assert est._rows_per_call() == 1000
+    S, ys = est.sample(2500, random_state=1)
+    out = est.sample_to_file(tmp_path / "r.npy", 2500, chunk_size=700, random_state=1)
+    assert np.load(out[0]).tobytes() == S.tobytes()
+    np.testing.assert_array_equal(np.load(out[1]), ys)
+
+
 def test_stream_csv_equals_sample(make_model, mixed_df, tmp_path):
     X, y = mixed_df
     est = make_model().fit(X, y)
