@@ -246,12 +246,12 @@ def _overrides(cfg: dict) -> str:
     return "".join(f", except `{a}`: {n} epochs" for a, n in over.items())
 
 
-def splice(existing: str, section: str) -> str:
+def splice(existing: str, section: str, *, begin=BEGIN, end=END, note=NOTE) -> str:
     """Replace the text between the markers, or append a marked section."""
-    block = f"{BEGIN}\n{NOTE}\n{section}\n{END}"
-    if BEGIN in existing and END in existing:
-        head, rest = existing.split(BEGIN, 1)
-        return head + block + rest.split(END, 1)[1]
+    block = f"{begin}\n{note}\n{section}\n{end}"
+    if begin in existing and end in existing:
+        head, rest = existing.split(begin, 1)
+        return head + block + rest.split(end, 1)[1]
     return existing.rstrip("\n") + "\n\n" + block + "\n"
 
 
