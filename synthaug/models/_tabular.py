@@ -179,7 +179,12 @@ class TabularMixin:
     def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
         self.net_.eval()
         cond = self._condition(y_idx, noise, condition)
-        return self._apply_conditions(self.net_.sample(cond, noise), condition)
+        out = self.net_.sample(cond, noise, **self._net_sample_options())
+        return self._apply_conditions(out, condition)
+
+    def _net_sample_options(self) -> dict:
+        """Hook: extra keyword arguments of the net's ``sample``."""
+        return {}
 
     def _get_state(self):
         config, arrays = self._tabular_state()
