@@ -207,3 +207,14 @@ def test_bad_n_repeats_is_refused(data, bad):
     X, y = data
     with pytest.raises(ValueError, match="n_repeats"):
         AugmentedClassifier(_clf(), RecordingAugmenter(), n_repeats=bad).fit(X, y)
+
+
+def test_standard_error_is_corrected_for_overlapping_folds():
+    from synthaug.selection import _corrected_se
+
+    diff = np.array([0.1, 0.0, 0.2, 0.1, 0.0, 0.2])
+    naive = diff.std(ddof=1) / np.sqrt(6)
+    # 3 folds x 2 repeats: test share 1/2 of the training share
+    assert _corrected_se(diff, 3) == pytest.approx(diff.std(ddof=1) * np.sqrt(1 / 6 + 1 / 2))
+    assert _corrected_se(diff, 3) == pytest.approx(2 * naive)  # twice the naive error
+    assert _corrected_se(diff[:1], 3) == 0.0
