@@ -91,13 +91,17 @@ def _targets(cells: pd.DataFrame) -> list[str]:
         lines.append(f"- Point 1, `{arm}` (a default): every cell >= {FLOOR}: "
                      f"**{'met' if bad.empty else 'not met'}**"
                      + ("" if bad.empty else f" ({len(bad)} cells: {worst})") + ".")
-    means = cells.groupby("arm")["mean"].mean().sort_values(ascending=False)
+    # point 2 is about the whole benchmark: only arms measured on every cell compete
+    n_cells = cells.groupby("arm").size()
+    full = n_cells[n_cells == n_cells.max()].index
+    means = cells[cells.arm.isin(full)].groupby("arm")["mean"].mean().sort_values(ascending=False)
     best = means.index[0]
     c = cells[cells.arm == best]
     pos = c[c["mean"] > 0]
     half = len(pos) > 0 and (pos.lo > 0).sum() >= len(pos) / 2
     lines.append(f"- Point 2, mean gain >= +{TARGET_MEAN:.0f} with the interval above 0 in at "
-                 f"least half of the cells that gain: best arm `{best}` {means[best]:+.2f} over "
+                 f"least half of the cells that gain (arms measured on every cell): best arm "
+                 f"`{best}` {means[best]:+.2f} over "
                  f"{len(c)} cells, interval above 0 in {int((pos.lo > 0).sum())} of {len(pos)} "
                  f"gaining cells: **{'met' if means[best] >= TARGET_MEAN and half else 'not met'}**.")
     return lines
@@ -115,7 +119,8 @@ def _breakdown(cells: pd.DataFrame) -> list[str]:
         vals = [c[c.model == "logreg"]["mean"].mean(), c[c.model == "rf"]["mean"].mean(),
                 c[~c.imbalanced]["mean"].mean(), c[c.imbalanced]["mean"].mean()]
         vals += [c[c.k == k]["mean"].mean() for k in ks]
-        lines.append(f"| `{arm}` | " + " | ".join(f"{v:+.2f}" for v in vals) + " |")
+        lines.append(f"| `{arm}` | " + " | ".join("-" if np.isnan(v) else f"{v:+.2f}"
+                                                  for v in vals) + " |")
     return lines
 
 
