@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import throughput  # noqa: E402
+from benchmarks import throughput, throughput_report  # noqa: E402
 
 # penguins has categorical columns; without its extra, a numeric sklearn table
 DATASET = "penguins" if importlib.util.find_spec("palmerpenguins") else "iris"
@@ -62,11 +62,11 @@ def test_sidecar_and_section(quick_run):
     out, md = quick_run
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["quick"] and meta["command"].startswith("python -m benchmarks.throughput")
-    section = throughput.render(pd.read_csv(out), meta)
+    section = throughput_report.render(pd.read_csv(out), meta)
     assert "decoding overhead" in section and "Targets" in section
     # --quick never writes RESULTS.md; the splice keeps every other section
     assert md.read_text().count("kept") == 1
-    spliced = throughput.splice(md.read_text(), section)
+    spliced = throughput_report.splice(md.read_text(), section)
     assert "<!-- other:start -->\nkept\n<!-- other:end -->" in spliced
-    again = throughput.splice(spliced, "new\n")
-    assert again.count(throughput.START) == 1 and "new" in again and "kept" in again
+    again = throughput_report.splice(spliced, "new\n")
+    assert again.count(throughput_report.START) == 1 and "new" in again and "kept" in again
