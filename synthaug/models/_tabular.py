@@ -183,8 +183,9 @@ class TabularMixin:
         return self._apply_conditions(out, condition)
 
     def _net_sample_options(self) -> dict:
-        """Hook: extra keyword arguments of the net's ``sample``."""
-        return {}
+        """Keyword arguments of the net's ``sample``: both tabular models
+        take a sampling ``temperature``."""
+        return {"temperature": float(self.temperature)}
 
     def _get_state(self):
         config, arrays = self._tabular_state()

@@ -55,6 +55,12 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         Critic updates per generator update.
     gradient_penalty : float, default=10.0
         Weight of the WGAN-GP gradient penalty.
+    temperature : float > 0, default=0.7
+        Scale of the generator's noise vector when sampling, the truncation
+        trick (Brock et al. 2019): below 1, rows stay nearer the modes the
+        generator learned. On the tabular benchmark 0.7 raised TabularGAN's
+        mean downstream change from -1.20 (1.0) to -0.92 points
+        (``benchmarks/RESULTS.md``); 1.0 samples the trained generator as is.
     ema_decay : float in [0, 1), default=0.99
         Decay of the exponential moving average of the generator's weights;
         the average, steadier than the last step's weights, is what samples.
@@ -121,6 +127,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         pac=5,
         discriminator_steps=1,
         gradient_penalty=10.0,
+        temperature=0.7,
         ema_decay=0.99,
         sampling_strategy="auto",
         synthetic_ratio=None,
@@ -139,6 +146,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         self.pac = pac
         self.discriminator_steps = discriminator_steps
         self.gradient_penalty = gradient_penalty
+        self.temperature = temperature
         self.ema_decay = ema_decay
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
@@ -158,6 +166,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         check_positive(self.learning_rate, "learning_rate")
         check_positive(self.weight_decay, "weight_decay", allow_zero=True)
         check_positive(self.gradient_penalty, "gradient_penalty", allow_zero=True)
+        check_positive(self.temperature, "temperature")
         if self.synthetic_ratio is not None:
             check_positive(self.synthetic_ratio, "synthetic_ratio")
         check_pseudo_labels(self.pseudo_labels)

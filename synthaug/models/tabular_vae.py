@@ -142,9 +142,6 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _net_sample_options(self) -> dict:
-        return {"temperature": float(self.temperature)}
-
     def _validate_params(self) -> None:
         check_positive(self.epochs, "epochs", integer=True)
         check_positive(self.batch_size, "batch_size", integer=True)

@@ -89,10 +89,11 @@ class TabularGenerator(nn.Module):
         return torch.cat(parts, 1)
 
     @torch.inference_mode()
-    def sample(self, cond, noise):
+    def sample(self, cond, noise, temperature=1.0):
         """Encoded rows for ``noise.n`` conditions: real parts as generated,
-        one-hot blocks drawn from the generator's categorical (Gumbel-max)."""
-        out = self(noise.normal(self.latent_dim), cond)
+        one-hot blocks drawn from the generator's categorical (Gumbel-max).
+        ``temperature`` scales the noise vector (the truncation trick)."""
+        out = self(noise.normal(self.latent_dim) * temperature, cond)
         for start, width in self.layout.softmax_blocks:
             block = out[:, start : start + width]
             choice = (block + gumbel(noise, width)).argmax(1)
