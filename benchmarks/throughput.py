@@ -10,7 +10,8 @@ generator gets exactly the same table) measures:
   encoded rows out, under ``inference_mode``, condition vectors prepared
   beforehand): the limit for this machine. ``overhead = sample time /
   forward time - 1`` is everything ``sample`` adds: per-row seeded noise,
-  label plan, condition draw, device-to-numpy copy, decoding, concatenation.
+  label plan, condition draw, decoding (on the device), host copy of the
+  decoded columns, concatenation.
   ``decode`` is the codec's ``inverse_transform`` alone on one batch;
 * ``ctgan``: ``CTGAN.sample(n)`` of ctgan fitted on the same table (label as
   one more discrete column), at its own batch size;

@@ -106,7 +106,8 @@ def render(df: pd.DataFrame, meta: dict) -> str:
         "set to the batch. `forward`: the bare generator network on the same batches (noise "
         "in, encoded rows out with the one-hot draws, under `inference_mode`, condition "
         "vectors prepared beforehand). Overhead = sample time / forward time - 1: seeded "
-        "per-row noise, label plan, condition draw, copy to numpy, decoding, concatenation. "
+        "per-row noise, label plan, condition draw, decoding (on the device), host copy of "
+        "the decoded columns, concatenation. "
         "`decode`: the codec's `inverse_transform` alone on one batch. Best of 3 up to 100k "
         "rows, one timing at 1M.", "",
     ]
