@@ -169,6 +169,35 @@ def test_sampling_conditions_follow_training_frequencies_per_class():
     assert vec.shape == (5, 7) and torch.equal(vec.sum(1), torch.full((5,), 2.0))
 
 
+def test_condition_draw_matches_per_row_inverse_cdf():
+    """The one-searchsorted draw picks, for every row, the category a plain
+    per-row inverse CDF over its own class and block picks, including a
+    class with no rows, zero-count categories and a uniform draw of exactly 0."""
+    cv = ConditionVector([(1, "identity"), (3, "softmax"), (4, "softmax")], n_classes=3)
+    cv.counts.copy_(torch.tensor([[5, 0, 2, 0, 3, 0, 1],
+                                  [0, 4, 0, 2, 0, 0, 0],
+                                  [0, 0, 0, 0, 0, 0, 0]]))  # class 2: no rows
+    n = 4000
+    gen = torch.Generator().manual_seed(0)
+    u = torch.rand((n, 2), generator=gen)
+    u[:10, 1] = 0.0  # exact zeros, which tie with CDF values after shifting
+    u[10:20, 1] = torch.tensor(5 / 7)  # ties with a CDF value itself
+
+    class Fixed:
+        def uniform(self, width):
+            return u
+
+    k = torch.randint(0, 3, (n,), generator=gen)
+    pos = cv.draw(k, Fixed())
+    block = (u[:, 0] * 2).long().clamp(max=1)
+    for i in range(n):
+        s, w = int(cv.block_start[block[i]]), int(cv.block_width[block[i]])
+        c = cv.counts[k[i], s : s + w].double()
+        cdf = c.cumsum(0) / max(float(c.sum()), 1.0)
+        want = s + min(int((cdf < u[i, 1].double()).sum()), w - 1)
+        assert int(pos[i]) == want, i
+
+
 # -------------------------------------------------------------- streaming
 def test_row_noise_does_not_depend_on_chunking():
     total, seed = 2 * SEED_BLOCK + 300, 7

@@ -97,22 +97,37 @@ class ConditionVector(nn.Module):
 
     def draw(self, y_idx: torch.Tensor | None, noise) -> torch.Tensor | None:
         """Discrete positions for sampling, from the training frequencies given
-        the label: a block uniformly, then a category by inverse CDF."""
+        the label: a block uniformly, then a category by inverse CDF.
+
+        One ``searchsorted`` for every row, with no per-block row selection
+        (which would wait on the device once per block): each (class, block)
+        CDF is shifted by ``block + class * n_blocks`` so that all of them
+        form one sorted table, and a row's uniform draw shifted the same way
+        counts the categories of its own block and class below it.
+        """
         if not self.width:
             return None
         u = noise.uniform(2)
         block = (u[:, 0] * self.n_blocks).long().clamp_(max=self.n_blocks - 1)
         k = torch.zeros_like(block) if y_idx is None else y_idx
-        pos = torch.empty_like(block)
+        start, width = self.block_start[block], self.block_width[block]
+        query = u[:, 1].double() + block.double() + k.double() * self.n_blocks
+        below = torch.searchsorted(self._cdf_table(), query) - (k * self.width + start)
+        # below < 0 only when the draw is exactly 0 (ties with the previous
+        # block's last CDF value): the block's first category, as intended
+        return start + torch.minimum(below.clamp_(min=0), width - 1)
+
+    def _cdf_table(self) -> torch.Tensor:
+        """Flat, non-decreasing table of the shifted per-(class, block) CDFs."""
         counts = self.counts.double()
-        for b, (_, s, w) in enumerate(self.blocks):
-            # per block, so memory is rows x block width, not rows x all categories
-            rows = (block == b).nonzero().squeeze(1)
+        cdf = torch.empty_like(counts)
+        for _, s, w in self.blocks:  # tiny (classes x categories): no per-row work
             c = counts[:, s : s + w]
-            cdf = c.cumsum(1) / c.sum(1, keepdim=True).clamp_min(1)  # (classes, w)
-            below = (cdf[k[rows]] < u[rows, 1:].double()).sum(1)
-            pos[rows] = s + below.clamp_(max=w - 1)
-        return pos
+            cdf[:, s : s + w] = c.cumsum(1) / c.sum(1, keepdim=True).clamp_min(1)
+        shift = self.pos_block.double()[None, :] + self.n_blocks * torch.arange(
+            len(counts), device=counts.device, dtype=torch.float64
+        )[:, None]
+        return (cdf + shift).reshape(-1)
 
     def class_counts_at(self, pos: int) -> torch.Tensor:
         """Training rows per class that have the category at ``pos``."""
