@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 from .._validation import check_positive
 from ..base import BaseAugmenter, seeded_init
 from ..nets.conditioning import TrainingSampler
-from ..nets.gan import PackedCritic, TabularGenerator, critic_loss
+from ..nets.gan import LabelClassifier, PackedCritic, TabularGenerator, critic_loss, label_loss
 from ..nets.noise import StreamNoise
 from ._tabular import TabularMixin, check_pseudo_labels
 
@@ -55,6 +55,14 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         Critic updates per generator update.
     gradient_penalty : float, default=10.0
         Weight of the WGAN-GP gradient penalty.
+    label_loss : float >= 0, default=1.0
+        Weight of the auxiliary label term (CTAB-GAN, Zhao et al. 2021): a
+        small classifier learns the label from real rows, and the generator
+        pays its cross-entropy when a generated row does not look like the
+        class it was asked for. The critic alone barely enforces the label
+        on a few rows per class; on the tabular benchmark this term moved
+        TabularGAN's mean downstream change from -0.92 to +0.19 points
+        (``benchmarks/RESULTS.md``). 0 turns it off; unused without labels.
     temperature : float > 0, default=0.7
         Scale of the generator's noise vector when sampling, the truncation
         trick (Brock et al. 2019): below 1, rows stay nearer the modes the
@@ -89,7 +97,8 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         generated and the requested category) and ``wasserstein`` (the
         critic's estimate of the distance between real and generated rows).
     net_ : the fitted :class:`synthaug.nets.gan.TabularGenerator` (the critic
-        is discarded after fit: sampling does not need it).
+        and the label classifier are discarded after fit: sampling does not
+        need them).
 
     Notes
     -----
@@ -127,6 +136,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         pac=5,
         discriminator_steps=1,
         gradient_penalty=10.0,
+        label_loss=1.0,
         temperature=0.7,
         ema_decay=0.99,
         sampling_strategy="auto",
@@ -146,6 +156,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         self.pac = pac
         self.discriminator_steps = discriminator_steps
         self.gradient_penalty = gradient_penalty
+        self.label_loss = label_loss
         self.temperature = temperature
         self.ema_decay = ema_decay
         self.sampling_strategy = sampling_strategy
@@ -167,6 +178,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         check_positive(self.weight_decay, "weight_decay", allow_zero=True)
         check_positive(self.gradient_penalty, "gradient_penalty", allow_zero=True)
         check_positive(self.temperature, "temperature")
+        check_positive(self.label_loss, "label_loss", allow_zero=True)
         if self.synthetic_ratio is not None:
             check_positive(self.synthetic_ratio, "synthetic_ratio")
         check_pseudo_labels(self.pseudo_labels)
@@ -186,7 +198,10 @@ class TabularGAN(TabularMixin, BaseAugmenter):
     def _build_nets(self):
         row_dim = self.codec_.width + self.conditioner_.dim
         critic = PackedCritic(row_dim, tuple(self.discriminator_dims), self.pac)
-        return self._build_generator(), critic
+        classifier = None
+        if self.conditional_ and self.label_loss > 0:
+            classifier = LabelClassifier(self.codec_.width, len(self.classes_))
+        return self._build_generator(), critic, classifier
 
     def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
         dev = self.device_
@@ -195,9 +210,10 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
         self.conditioner_ = self._build_conditioner(X, y)
         y = None if labels is None else torch.as_tensor(labels, device=dev)
-        G, D = (net.to(dev).train() for net in seeded_init(seed, self._build_nets))
+        G, D, C = (net if net is None else net.to(dev).train()
+                   for net in seeded_init(seed, self._build_nets))
         ema = copy.deepcopy(G).requires_grad_(False)
-        run = _Run(G, D, ema, self.learning_rate, self.weight_decay)
+        run = _Run(G, D, ema, self.learning_rate, self.weight_decay, C)
         gen = torch.Generator(device=dev).manual_seed(seed)
         sampler = TrainingSampler(self.conditioner_, X)
         bs = self._batch_rows(len(X))
@@ -247,6 +263,13 @@ class TabularGAN(TabularMixin, BaseAugmenter):
             loss_d.backward()
             run.opt_d.step()
         run.critic_trainable(False)  # the generator step needs no critic gradients
+        if run.C is not None:  # the auxiliary classifier learns labels from real rows
+            n_classes = len(self.classes_)
+            loss_c = label_loss(run.C(real), cond[:, :n_classes])
+            run.opt_c.zero_grad(set_to_none=True)
+            loss_c.backward()
+            run.opt_c.step()
+            run.classifier_trainable(False)
         _, cond, pos = self._batch(X, y, sampler, bs, gen)
         noise = StreamNoise(gen, bs, X.device)
         raw = G(noise.normal(G.latent_dim), cond)
@@ -255,9 +278,13 @@ class TabularGAN(TabularMixin, BaseAugmenter):
             self.conditioner_.condition_loss(raw, pos) if pos is not None else raw.new_zeros(())
         )
         loss_g = -D(torch.cat([fake, cond], 1)).mean() + cond_loss
+        if run.C is not None:
+            loss_g = loss_g + self.label_loss * label_loss(run.C(fake), cond[:, :n_classes])
         run.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         run.opt_g.step()
+        if run.C is not None:
+            run.classifier_trainable(True)
         return torch.stack([loss_g.detach(), loss_d.detach(), cond_loss.detach(), wasserstein])
 
     def _check_finite(self, means, epoch: int) -> None:
@@ -279,17 +306,23 @@ class _Run:
     """The nets, optimisers and weight average of one fit (parameter lists
     cached: rebuilding them every step costs more than the step on tiny nets)."""
 
-    def __init__(self, G, D, ema, lr: float, weight_decay: float):
-        self.G, self.D, self.steps = G, D, 0
+    def __init__(self, G, D, ema, lr: float, weight_decay: float, C=None):
+        self.G, self.D, self.C, self.steps = G, D, C, 0
         self.g_params, self.d_params = list(G.parameters()), list(D.parameters())
+        self.c_params = [] if C is None else list(C.parameters())
         self.ema_params = list(ema.parameters())
-        self.opt_g, self.opt_d = (
+        self.opt_g, self.opt_d, self.opt_c = (
             torch.optim.Adam(p, lr=lr, betas=ADAM_BETAS, weight_decay=weight_decay, foreach=True)
-            for p in (self.g_params, self.d_params)
+            if p else None
+            for p in (self.g_params, self.d_params, self.c_params)
         )
 
     def critic_trainable(self, flag: bool) -> None:
         for p in self.d_params:
+            p.requires_grad_(flag)
+
+    def classifier_trainable(self, flag: bool) -> None:
+        for p in self.c_params:
             p.requires_grad_(flag)
 
     @torch.no_grad()

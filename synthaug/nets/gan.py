@@ -123,6 +123,29 @@ class PackedCritic(nn.Module):
         return self.out(h).squeeze(1)
 
 
+class LabelClassifier(nn.Module):
+    """Predicts a row's label from its encoded values (no condition): the
+    auxiliary classifier of CTAB-GAN (Zhao et al. 2021). Trained on real
+    rows; the generator is penalised when its rows would be classified as
+    another class than the one it was asked for."""
+
+    def __init__(self, row_dim: int, n_classes: int, hidden: int = 128):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(row_dim, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def label_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy against ``target`` class probabilities (one-hot, or soft
+    pseudo-labels), over the rows that have a label (an all-zero target
+    means "label unknown" and is skipped)."""
+    known = target.sum(1) > 0
+    ce = -(target * F.log_softmax(logits, 1)).sum(1)
+    return ce[known].mean() if bool(known.any()) else logits.new_zeros(())
+
+
 def critic_loss(critic: PackedCritic, real, fake, generator, penalty: float):
     """WGAN-GP critic loss ``D(fake) - D(real) + penalty * GP``.
 
