@@ -295,6 +295,11 @@ def measure_fit(ds, k: int, seeds: int, epochs, threads: int, log=print) -> list
     arms = ["none", "tabular-gan"] + (["ctgan"] if has_ctgan() else [])
     cfg = Config(datasets=[ds.name], arms=arms, ks=[k], seeds=seeds, models=["logreg"],
                  epochs=epochs, threads=threads)
+    import synthaug
+
+    # each generator's own default budget (ctgan's CTGAN: 300 epochs)
+    default_epochs = {"real only": 0, "TabularGAN": synthaug.TabularGAN().epochs,
+                      "ctgan.CTGAN": 300}
     rows = []
     for seed in range(seeds):
         tr, te = dsets.draw(ds.y, k, seed, ds.imbalanced)
@@ -311,7 +316,7 @@ def measure_fit(ds, k: int, seeds: int, epochs, threads: int, log=print) -> list
                      "ctgan": "ctgan.CTGAN"}[r["arm"]]
             rows.append(dict(part="fit", model=model, what="fit", n_samples=len(tr),
                              seconds=r["fit_s"], seed=seed,
-                             epochs=300 if epochs is None else epochs,
+                             epochs=default_epochs[model] if epochs is None else epochs,
                              accuracy=r["accuracy"], gain_accuracy=r["gain_accuracy"],
                              tstr_accuracy=r.get("tstr_accuracy", np.nan), threads=threads))
         log("  seed %d: %s" % (seed, ", ".join(

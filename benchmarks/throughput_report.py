@@ -147,7 +147,7 @@ def render(df: pd.DataFrame, meta: dict) -> str:
 
     fit = df[df.part == "fit"]
     if len(fit):
-        budget = ("defaults (300 epochs each)" if meta.get("fit_epochs") is None
+        budget = ("each generator's default epochs" if meta.get("fit_epochs") is None
                   else f"epochs={meta['fit_epochs']} (a smoke run, not the defaults)")
         lines += [f"Fit cost at {budget} on {meta['dataset'].split(' ')[0]}, "
                   f"{meta['fit_k']} labelled rows "
