@@ -65,7 +65,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         pays its cross-entropy when a generated row does not look like the
         class it was asked for. The critic alone barely enforces the label
         on a few rows per class; on the tabular benchmark this term moved
-        TabularGAN's mean downstream change from -0.92 to +0.19 points
+        TabularGAN's mean downstream change from -0.92 to +0.21 points
         (``benchmarks/RESULTS.md``). 0 turns it off; unused without labels.
     temperature : float > 0, default=0.7
         Scale of the generator's noise vector when sampling, the truncation
