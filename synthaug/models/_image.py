@@ -109,6 +109,31 @@ class ImageMixin:
         self.codec_ = image_codec_from_state(config)
         self.image_shape_ = self.codec_.shape_
 
+    # ---- sampling and persistence, shared by both image models. The sampling
+    # network lives at ``<_net_name>_`` and its arrays are saved under the
+    # ``<_net_name>`` prefix (ImageGAN: "generator", so files it saved before
+    # still load); ``_build_sampling_net()`` rebuilds it on load.
+    _net_name = "net"
+
+    def _sampling_net(self) -> torch.nn.Module:
+        return getattr(self, self._net_name + "_")
+
+    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
+        net = self._sampling_net()
+        net.eval()
+        return net.sample(y_idx, noise)
+
+    def _get_state(self):
+        state = {"base": self._base_state(), "codec": self._codec_state()}
+        return state, module_arrays(self._net_name, self._sampling_net())
+
+    def _set_state(self, state, arrays, device) -> None:
+        self._set_base_state(state["base"], device)
+        self._set_codec_state(state["codec"])
+        net = self._build_sampling_net()
+        load_module_arrays(self._net_name, net, arrays)
+        setattr(self, self._net_name + "_", net.to(device).eval())
+
     def _net_dims(self) -> dict:
         c, h, w = self.image_shape_
         n_classes = len(self.classes_) if self.conditional_ else 0

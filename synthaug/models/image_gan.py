@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 from .._validation import check_positive
 from ..base import BaseAugmenter, seeded_init
 from ..nets.conv import ConditionalGenerator, ProjectionDiscriminator, hinge_gan_step
-from ._image import ImageMixin, batch_indices, check_finite, load_module_arrays, module_arrays
+from ._image import ImageMixin, batch_indices, check_finite
 
 
 class ImageGAN(ImageMixin, BaseAugmenter):
@@ -56,6 +56,8 @@ class ImageGAN(ImageMixin, BaseAugmenter):
     history_ : dict of per-epoch mean ``loss_d`` and ``loss_g``
     generator_ : the averaged :class:`synthaug.nets.conv.ConditionalGenerator`
     """
+
+    _net_name = "generator"  # fitted as generator_, saved under "generator.*"
 
     def __init__(
         self,
@@ -137,21 +139,9 @@ class ImageGAN(ImageMixin, BaseAugmenter):
         # only the averaged generator is kept: the critic is not needed to sample
         self.generator_ = ema.eval()
 
-    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
-        self.generator_.eval()
-        return self.generator_.sample(y_idx, noise)
-
-    def _get_state(self):
-        return {"base": self._base_state(), "codec": self._codec_state()}, module_arrays(
-            "generator", self.generator_
-        )
-
-    def _set_state(self, state, arrays, device) -> None:
-        self._set_base_state(state["base"], device)
-        self._set_codec_state(state["codec"])
-        G = self._build_generator()
-        load_module_arrays("generator", G, arrays)
-        self.generator_ = G.to(device).eval().requires_grad_(False)
+    def _build_sampling_net(self) -> ConditionalGenerator:
+        # frozen, as the weight average kept by fit is
+        return self._build_generator().requires_grad_(False)
 
 
 @torch.no_grad()

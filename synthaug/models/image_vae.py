@@ -9,7 +9,7 @@ from .._validation import check_positive
 from ..base import BaseAugmenter, seeded_init
 from ..nets.conv import ConvVAE
 from ..nets.noise import StreamNoise
-from ._image import ImageMixin, batch_indices, check_finite, load_module_arrays, module_arrays
+from ._image import ImageMixin, batch_indices, check_finite
 
 
 class ImageVAE(ImageMixin, BaseAugmenter):
@@ -129,18 +129,5 @@ class ImageVAE(ImageMixin, BaseAugmenter):
             bar.set_postfix(loss=f"{epoch[0]:.3f}")
         self.net_.eval()
 
-    def _sample_encoded(self, y_idx, noise, condition) -> torch.Tensor:
-        self.net_.eval()
-        return self.net_.sample(y_idx, noise)
-
-    def _get_state(self):
-        return {"base": self._base_state(), "codec": self._codec_state()}, module_arrays(
-            "net", self.net_
-        )
-
-    def _set_state(self, state, arrays, device) -> None:
-        self._set_base_state(state["base"], device)
-        self._set_codec_state(state["codec"])
-        net = self._build_net()
-        load_module_arrays("net", net, arrays)
-        self.net_ = net.to(device).eval()
+    def _build_sampling_net(self) -> ConvVAE:
+        return self._build_net()
