@@ -303,10 +303,10 @@ class TabularCodec:
         missing = T[:, miss_idx + 1] > T[:, miss_idx]
         if not num_pos:
             return T.new_zeros((n, 0)), codes, missing
-        cdf, q, start, stop = self._knot_table(dev)
+        cdf, shifted, q, start, stop = self._knot_table(dev)
         u = torch.special.ndtr(T[:, torch.tensor(num_pos, dtype=torch.long, device=dev)])
         shift = torch.arange(len(num_pos), device=dev, dtype=u.dtype)
-        hi = torch.searchsorted(cdf + _knot_shift(start, stop, dev), u + shift, right=True)
+        hi = torch.searchsorted(shifted, u + shift, right=True)
         hi = torch.minimum(torch.maximum(hi, start + 1), stop - 1)
         c_lo, c_hi, q_lo, q_hi = cdf[hi - 1], cdf[hi], q[hi - 1], q[hi]
         w = ((u - c_lo) / (c_hi - c_lo)).clamp_(0.0, 1.0)
@@ -319,9 +319,10 @@ class TabularCodec:
         return x, codes, missing
 
     def _knot_table(self, device):
-        """All numeric columns' (cdf, quantile) knots, concatenated, with each
-        column's [start, stop) range; a one-knot column gets a second, equal
-        knot so every column has a segment."""
+        """All numeric columns' knots, concatenated: the CDF values, the same
+        shifted by the column index (one sorted table, see _decode_on_device),
+        the quantiles, and each column's [start, stop) range. A one-knot
+        column gets a second, equal knot so every column has a segment."""
         cdfs, qs, sizes = [], [], []
         for col in self.columns_:
             if col.kind == "categorical":
@@ -332,17 +333,11 @@ class TabularCodec:
             cdfs.append(c)
             qs.append(q)
             sizes.append(len(c))
-        stop = np.cumsum(sizes)
-        as_t = lambda a, dt=torch.float64: torch.as_tensor(np.asarray(a), dtype=dt, device=device)
-        return (as_t(np.concatenate(cdfs)), as_t(np.concatenate(qs)),
+        cdf, stop = np.concatenate(cdfs), np.cumsum(sizes)
+        shifted = cdf + np.repeat(np.arange(len(sizes)), sizes)
+        as_t = lambda a, dt=torch.float64: torch.as_tensor(a, dtype=dt, device=device)
+        return (as_t(cdf), as_t(shifted), as_t(np.concatenate(qs)),
                 as_t(stop - sizes, torch.long), as_t(stop, torch.long))
-
-
-def _knot_shift(start: torch.Tensor, stop: torch.Tensor, device) -> torch.Tensor:
-    """Column index of every knot of the concatenated table (see _decode_on_device)."""
-    return torch.repeat_interleave(
-        torch.arange(len(start), device=device, dtype=torch.float64), stop - start
-    )
 
 
 def _plain(v):
