@@ -253,7 +253,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         """Critic update(s) then one generator update; returns the detached
         generator, critic, condition losses and the Wasserstein estimate."""
         G, D = run.G, run.D
-        run.critic_trainable(True)
+        run.trainable(run.d_params, True)
         for _ in range(self.discriminator_steps):
             real, cond, _ = self._batch(X, y, sampler, bs, gen)
             noise = StreamNoise(gen, bs, X.device)
@@ -266,14 +266,14 @@ class TabularGAN(TabularMixin, BaseAugmenter):
             run.opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             run.opt_d.step()
-        run.critic_trainable(False)  # the generator step needs no critic gradients
+        run.trainable(run.d_params, False)  # the generator step needs no critic gradients
         if run.C is not None:  # the auxiliary classifier learns labels from real rows
             n_classes = len(self.classes_)
             loss_c = label_loss(run.C(real), cond[:, :n_classes])
             run.opt_c.zero_grad(set_to_none=True)
             loss_c.backward()
             run.opt_c.step()
-            run.classifier_trainable(False)
+            run.trainable(run.c_params, False)
         _, cond, pos = self._batch(X, y, sampler, bs, gen)
         noise = StreamNoise(gen, bs, X.device)
         raw = G(noise.normal(G.latent_dim), cond)
@@ -288,7 +288,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         loss_g.backward()
         run.opt_g.step()
         if run.C is not None:
-            run.classifier_trainable(True)
+            run.trainable(run.c_params, True)
         return torch.stack([loss_g.detach(), loss_d.detach(), cond_loss.detach(), wasserstein])
 
     def _check_finite(self, means, epoch: int) -> None:
@@ -321,12 +321,11 @@ class _Run:
             for p in (self.g_params, self.d_params, self.c_params)
         )
 
-    def critic_trainable(self, flag: bool) -> None:
-        for p in self.d_params:
-            p.requires_grad_(flag)
-
-    def classifier_trainable(self, flag: bool) -> None:
-        for p in self.c_params:
+    @staticmethod
+    def trainable(params: list, flag: bool) -> None:
+        """Switch gradients of one net's parameters (the generator step needs
+        none for the critic or the label classifier)."""
+        for p in params:
             p.requires_grad_(flag)
 
     @torch.no_grad()
