@@ -4,7 +4,9 @@ Subclasses (a modality mixin plus a model) write only the hooks:
 
 * ``_encode_fit(X) -> ndarray``: fit the codec, return the training matrix;
 * ``_decode(T) -> container`` (``T`` the encoded rows, a tensor on the
-  device) and ``_concat(parts)``: back to the user's data;
+  device) and ``_concat(parts)``: back to the user's data (optionally
+  ``_decode_part`` / ``_join_parts`` to build the container once per
+  ``sample`` call instead of once per chunk);
 * ``_fit(M, y_idx, seed)``: build and train the nets (set ``history_``);
 * ``_sample_encoded(y_idx, noise, condition) -> Tensor``: encoded rows on
   device, every random number from ``noise`` (a ``nets.noise.RowNoise``);
@@ -132,7 +134,7 @@ class BaseAugmenter(BaseEstimator):
         for X_part, y_part in self._generate(run, self._rows_per_call()):
             parts.append(X_part)
             labels.append(y_part)
-        X_syn = parts[0] if len(parts) == 1 else self._concat(parts)
+        X_syn = self._join_parts(parts)
         if not self.conditional_:
             return X_syn
         return X_syn, self.classes_[np.concatenate(labels)]
@@ -176,7 +178,8 @@ class BaseAugmenter(BaseEstimator):
         check_positive(chunk, "chunk_size", integer=True)
         run = self._plan_sample(n_samples, y, conditions, random_state)
         writer = SampleWriter(path, labels_path, self)
-        return writer.write(self._generate(run, int(chunk)), len(run[0]))
+        chunks = ((self._join_parts([part]), idx) for part, idx in self._generate(run, int(chunk)))
+        return writer.write(chunks, len(run[0]))
 
     def _plan_sample(self, n_samples, y, conditions, random_state):
         """Validate a sampling request; return (label plan, condition, seed)."""
@@ -196,7 +199,8 @@ class BaseAugmenter(BaseEstimator):
         return plan, condition, seed_from(rs, SAMPLE_STREAM)
 
     def _generate(self, run, chunk_size: int):
-        """Yield ``(decoded rows, class indices)`` for consecutive chunks.
+        """Yield ``(decoded part, class indices)`` for consecutive chunks
+        (``_join_parts`` turns parts into the user's container).
 
         The nets always run on the same row ranges, units of
         ``_rows_per_call()`` rows aligned at multiples of it, whatever
@@ -217,7 +221,17 @@ class BaseAugmenter(BaseEstimator):
                     cached = (u, self._sample_unit(plan.take(lo, hi), seed, lo, hi, n, condition))
                 parts.append(cached[1][max(start, lo) - lo : min(stop, hi) - lo])
             encoded = parts[0] if len(parts) == 1 else torch.cat(parts)
-            yield self._decode(encoded), plan.take(start, stop)
+            yield self._decode_part(encoded), plan.take(start, stop)
+
+    def _decode_part(self, T: torch.Tensor):
+        """Hook: one chunk of encoded rows, decoded as far as is worth doing
+        per chunk (default: all the way, to the user's container)."""
+        return self._decode(T)
+
+    def _join_parts(self, parts: list):
+        """Hook: the user's container from the ``_decode_part`` outputs of
+        consecutive chunks."""
+        return parts[0] if len(parts) == 1 else self._concat(parts)
 
     def _rows_per_call(self) -> int:
         if self._sample_chunk is not None:

@@ -215,13 +215,17 @@ def test_row_noise_does_not_depend_on_chunking():
 def test_stream_npy_equals_sample(make_model, blobs, tmp_path, monkeypatch):
     X, y = blobs
     est = make_model().fit(X, y)
-    sizes = []
-    decode = est._decode
-    monkeypatch.setattr(est, "_decode", lambda M: sizes.append(len(M)) or decode(M))
+    sizes, joined = [], []
+    decode, join = est._decode_part, est._join_parts
+    monkeypatch.setattr(est, "_decode_part", lambda M: sizes.append(len(M)) or decode(M))
+    monkeypatch.setattr(est, "_join_parts",
+                        lambda parts: joined.append(len(join(parts))) or join(parts))
     n = SEED_BLOCK + 904  # chunks cut inside and across seed blocks
     out = est.sample_to_file(tmp_path / "rows.npy", n, chunk_size=1500, random_state=3)
     assert out == (tmp_path / "rows.npy", tmp_path / "rows.labels.npy")
-    assert max(sizes) <= 1500 and sum(sizes) == n  # never more than a chunk in memory
+    # never more than a chunk in memory, decoded or assembled
+    assert max(sizes) <= 1500 and sum(sizes) == n
+    assert max(joined) <= 1500 and sum(joined) == n
     S, ys = est.sample(n, random_state=3)
     got = np.load(out[0], allow_pickle=False)
     assert got.dtype == S.dtype and got.tobytes() == S.tobytes()
@@ -285,9 +289,9 @@ def test_stream_failure_keeps_the_old_file(make_model, blobs, tmp_path, monkeypa
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return type(est)._decode(est, M)
+        return type(est)._decode_part(est, M)
 
-    monkeypatch.setattr(est, "_decode", failing_decode)
+    monkeypatch.setattr(est, "_decode_part", failing_decode)
     with pytest.raises(RuntimeError, match="disk on fire"):
         est.sample_to_file(path, 30, chunk_size=10)
     assert path.read_text() == "old\n" and os.listdir(tmp_path) == ["rows.csv"]

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from .._validation import check_positive
-from ..codecs.tabular import TabularCodec, codec_from_state, codec_state
+from ..codecs.tabular import DecodedColumns, TabularCodec, codec_from_state, codec_state
 from ..nets.conditioning import ConditionVector
 
 
@@ -40,6 +40,13 @@ class TabularMixin:
     def _decode(self, T: torch.Tensor):
         # decoded on T's device; only the decoded columns reach the host
         return self.codec_.inverse_transform(T)
+
+    def _decode_part(self, T: torch.Tensor) -> DecodedColumns:
+        # plain arrays per chunk; the DataFrame is built once, in _join_parts
+        return self.codec_.decode_columns(T)
+
+    def _join_parts(self, parts: list):
+        return self.codec_.assemble(DecodedColumns.concat(parts))
 
     def _concat(self, parts, real_first: bool = False):
         if self.codec_.container_ == "dataframe":
