@@ -155,12 +155,13 @@ def critic_loss(critic: PackedCritic, real, fake, generator, penalty: float):
     Returns the loss and the (detached) Wasserstein estimate.
     """
     pac = critic.pac
-    # one pass over real and fake packs (both halves are whole packs)
-    d_real, d_fake = critic(torch.cat([real, fake])).split(len(real) // pac)
     alpha = torch.rand((len(real) // pac, 1), generator=generator, device=real.device)
     alpha = alpha.repeat_interleave(pac, 0)
     mixed = (alpha * real + (1.0 - alpha) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    # one pass over real, fake and mixed packs (each third is whole packs;
+    # the critic scores every pack on its own, so they do not interact)
+    d_real, d_fake, d_mixed = critic(torch.cat([real, fake, mixed])).split(len(real) // pac)
+    (grad,) = torch.autograd.grad(d_mixed.sum(), mixed, create_graph=True)
     norm = grad.reshape(len(real) // pac, -1).norm(dim=1)
     gp = (norm - 1.0).pow(2).mean()
     wasserstein = d_real.mean() - d_fake.mean()
