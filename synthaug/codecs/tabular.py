@@ -130,10 +130,10 @@ def _fit_quantiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DecodedColumns(NamedTuple):
-    """Decoded rows as plain arrays (see :meth:`TabularCodec.decode_columns`):
-    one column per numeric column (values), per categorical column
-    (category codes; ``len(categories)`` means missing) and per numeric
-    column with missing values (missing flags), in column order."""
+    """Decoded rows as plain arrays (see :meth:`TabularCodec.decode_columns`),
+    one row per column, so that each column is contiguous: numeric columns'
+    values, categorical columns' codes (``len(categories)`` means missing),
+    and the missing flags of numeric columns that have them; ``(k, n)`` each."""
 
     values: np.ndarray
     codes: np.ndarray
@@ -144,7 +144,7 @@ class DecodedColumns(NamedTuple):
         parts = list(parts)
         if len(parts) == 1:
             return parts[0]
-        return cls(*(np.concatenate(arrays) for arrays in zip(*parts)))
+        return cls(*(np.concatenate(arrays, axis=1) for arrays in zip(*parts)))
 
 
 class TabularCodec:
@@ -288,17 +288,17 @@ class TabularCodec:
         """The caller's container (DataFrame or array, fitted names and
         dtypes) from :meth:`decode_columns` output."""
         values, codes, missing = decoded
-        n = len(values)
+        n = values.shape[1]
         out, i_num, i_cat, i_miss = {}, 0, 0, 0
         for col in self.columns_:
             if col.kind == "categorical":
-                out[col.name] = _restore_categorical(col, codes[:, i_cat])
+                out[col.name] = _restore_categorical(col, codes[i_cat])
                 i_cat += 1
                 continue
             miss = np.zeros(n, bool)
             if col.has_missing:
-                miss, i_miss = missing[:, i_miss], i_miss + 1
-            out[col.name] = _restore_numeric(col, values[:, i_num], miss)
+                miss, i_miss = missing[i_miss], i_miss + 1
+            out[col.name] = _restore_numeric(col, values[i_num], miss)
             i_num += 1
         if self.container_ == "ndarray" and np.dtype(self.array_dtype_) != object:
             # fill the caller's dtype directly; a DataFrame round trip costs more
@@ -306,13 +306,15 @@ class TabularCodec:
             for j, col in enumerate(self.columns_):
                 arr[:, j] = np.asarray(out[col.name])
             return arr
-        frame = pd.DataFrame(out, columns=self.feature_names)
+        # the columns are fresh arrays of our own: no copy into 2-d blocks
+        frame = pd.DataFrame(out, columns=self.feature_names, copy=False)
         if self.container_ == "dataframe":
             return frame
         return frame.to_numpy(dtype=np.dtype(self.array_dtype_))
 
     def _decode_on_device(self, T: torch.Tensor):
-        """(numeric values, category codes, missing flags) of a float64 tensor.
+        """(numeric values, category codes, missing flags) of a float64
+        tensor, each ``(columns, n)``: one contiguous row per column.
 
         Every numeric column is looked up in one ``searchsorted``: column j's
         CDF knots are shifted by j into (j, j + 1), so all knots form one
@@ -320,22 +322,25 @@ class TabularCodec:
         own column's segment. The interpolation itself uses the unshifted
         knots, so values at a knot are exact, as with ``np.interp``.
         """
-        plan = self._plan(T.device)
+        plan, n = self._plan(T.device), len(T)
         codes = [T[:, a : a + w].argmax(1) for a, w in plan.cat_blocks]
-        codes = torch.stack(codes, 1) if codes else T.new_zeros((len(T), 0), dtype=torch.long)
+        codes = torch.stack(codes) if codes else T.new_zeros((0, n), dtype=torch.long)
+        Tt = T.T  # selecting rows of the transpose gives (columns, n) directly
         # missing when the "missing" logit/probability beats "present"
-        missing = T[:, plan.miss_idx + 1] > T[:, plan.miss_idx]
+        missing = Tt.index_select(0, plan.miss_idx + 1) > Tt.index_select(0, plan.miss_idx)
         if plan.segments is None:
-            return T.new_zeros((len(T), 0)), codes, missing
-        u = torch.special.ndtr(T[:, plan.num_idx])
+            return T.new_zeros((0, n)), codes, missing
+        u = torch.special.ndtr(Tt.index_select(0, plan.num_idx))
         hi = torch.searchsorted(plan.shifted, u + plan.shift, right=True)
         hi = hi.clamp_(min=plan.first, max=plan.last)
-        # one gather for the segment's knots: (n, columns, 5)
-        c_lo, c_width, q_lo, q_span, q_hi = plan.segments[hi].unbind(2)
+        # one gather for the segment's knots: (columns, n, 4); index_select
+        # on the flat index is about twice as fast as advanced indexing
+        segments = plan.segments.index_select(0, hi.view(-1)).view(*hi.shape, 4)
+        c_lo, c_width, q_lo, q_hi = segments.unbind(2)
         w = ((u - c_lo) / c_width).clamp_(0.0, 1.0)
-        x = q_lo + w * q_span
-        # at w == 1 the sum can miss q_hi by one rounding step; take it exactly
-        x = torch.where(w == 1.0, q_hi, x)
+        # torch.lerp is exact at both ends (it interpolates from the nearer
+        # knot), so a value at a knot decodes to exactly the stored quantile
+        x = torch.lerp(q_lo, q_hi, w)
         if plan.integer is not None:
             x = torch.where(plan.integer, torch.round(x), x)
         return x, codes, missing
@@ -364,12 +369,12 @@ class _DecodePlan:
     cat_blocks: list  # (start, width) of each categorical column's block
     miss_idx: torch.Tensor  # position of each [present, missing] block
     num_idx: torch.Tensor | None  # position of each numeric column
-    shift: torch.Tensor | None  # 0, 1, 2, ...: the numeric columns' shifts
+    shift: torch.Tensor | None  # (columns, 1): 0, 1, 2, ..., each column's shift
     shifted: torch.Tensor | None  # every column's CDF knots + its shift, sorted
-    first: torch.Tensor | None  # per column: smallest searchsorted index allowed
-    last: torch.Tensor | None  # per column: largest
-    segments: torch.Tensor | None  # (knots, 5): c_lo, c_hi - c_lo, q_lo, q_hi - q_lo, q_hi
-    integer: torch.Tensor | None  # per numeric column: round the value
+    first: torch.Tensor | None  # (columns, 1): smallest searchsorted index allowed
+    last: torch.Tensor | None  # (columns, 1): largest
+    segments: torch.Tensor | None  # (knots, 4): c_lo, c_hi - c_lo, q_lo, q_hi
+    integer: torch.Tensor | None  # (columns, 1): round the value
 
     @classmethod
     def build(cls, columns, device) -> "_DecodePlan":
@@ -399,13 +404,14 @@ class _DecodePlan:
         cdf, q, stop = np.concatenate(cdfs), np.concatenate(qs), np.cumsum(sizes)
         # row i of segments describes the knot pair (i - 1, i); row 0 is unused
         lo = np.maximum(np.arange(len(cdf)) - 1, 0)
-        segments = np.stack([cdf[lo], cdf - cdf[lo], q[lo], q - q[lo], q], 1)
+        segments = np.stack([cdf[lo], cdf - cdf[lo], q[lo], q], 1)
         return cls(
             cat_blocks, miss_idx, as_t(num_pos, torch.long),
-            as_t(np.arange(len(sizes)), torch.float64),
+            as_t(np.arange(len(sizes))[:, None], torch.float64),
             as_t(cdf + np.repeat(np.arange(len(sizes)), sizes)),
-            as_t(stop - np.asarray(sizes) + 1, torch.long), as_t(stop - 1, torch.long),
-            as_t(segments), as_t(integer, torch.bool) if any(integer) else None,
+            as_t((stop - np.asarray(sizes) + 1)[:, None], torch.long),
+            as_t((stop - 1)[:, None], torch.long),
+            as_t(segments), as_t(np.array(integer)[:, None], torch.bool) if any(integer) else None,
         )
 
 

@@ -58,13 +58,15 @@ class RowNoise:
             self._blocks.append((gen, lo, min(SEED_BLOCK, total - lo)))
 
     def _draw(self, fn, width: int) -> torch.Tensor:
-        parts = []
+        out = torch.empty((self.n, width), device=self.device)
         for gen, lo, size in self._blocks:
-            # the whole block is drawn so its stream stays aligned, then sliced
-            full = fn((size, width), generator=gen, device=self.device)
             a, b = max(self._start - lo, 0), min(self._stop - lo, size)
-            parts.append(full[a:b])
-        return parts[0] if len(parts) == 1 else torch.cat(parts)
+            rows = out[lo + a - self._start : lo + b - self._start]
+            if a == 0 and b == size:  # a whole block: drawn straight into place
+                fn((size, width), generator=gen, out=rows)
+            else:  # drawn whole so its stream stays aligned, then sliced
+                rows.copy_(fn((size, width), generator=gen, device=self.device)[a:b])
+        return out
 
     def normal(self, width: int) -> torch.Tensor:
         return self._draw(torch.randn, width)
