@@ -47,6 +47,10 @@ def test_csv_has_every_part(quick_run):
         assert {"sample", "forward", "decode"} <= set(got.what)
         q = throughput.QUICK
         assert len(got[got.what == "sample"]) == len(q["ns"]) * len(q["chunks"])
+        # decoding is timed on the same (batch, n) pairs as sample and forward
+        pairs = {w: set(zip(got[got.what == w].batch, got[got.what == w].n_samples))
+                 for w in ("sample", "forward", "decode")}
+        assert pairs["sample"] == pairs["forward"] == pairs["decode"]
         assert (got.rows_per_s > 0).all()
     mem = df[df.part == "memory"]
     assert set(mem.what) == {"sample", "sample_to_file"}
@@ -63,7 +67,8 @@ def test_sidecar_and_section(quick_run):
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["quick"] and meta["command"].startswith("python -m benchmarks.throughput")
     section = throughput_report.render(pd.read_csv(out), meta)
-    assert "decoding overhead" in section and "Targets" in section
+    assert "decoding on top of the bare forward pass" in section and "Targets" in section
+    assert "decode share" in section
     # --quick never writes RESULTS.md; the splice keeps every other section
     assert md.read_text().count("kept") == 1
     spliced = throughput_report.splice(md.read_text(), section)
