@@ -230,7 +230,7 @@ class BaseAugmenter(BaseEstimator):
 
     def _join_parts(self, parts: list):
         """Hook: the user's container from the ``_decode_part`` outputs of
-        consecutive chunks."""
+        consecutive chunks (a list the hook may empty to free memory early)."""
         return parts[0] if len(parts) == 1 else self._concat(parts)
 
     def _rows_per_call(self) -> int:

@@ -46,7 +46,9 @@ class TabularMixin:
         return self.codec_.decode_columns(T)
 
     def _join_parts(self, parts: list):
-        return self.codec_.assemble(DecodedColumns.concat(parts))
+        decoded = DecodedColumns.concat(parts)
+        parts.clear()  # copied into one array per column: free the chunks first
+        return self.codec_.assemble(decoded)
 
     def _concat(self, parts, real_first: bool = False):
         if self.codec_.container_ == "dataframe":
