@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthaug.codecs.tabular import Span, TabularCodec
+from synthaug.codecs.tabular import Span, TabularCodec, _Buckets
 
 SETTINGS = settings(
     max_examples=50,
@@ -618,6 +618,79 @@ def test_refit_and_pickle_drop_the_decode_cache():
     state = pickle.loads(pickle.dumps(codec))
     assert "_plans" not in state.__dict__
     pd.testing.assert_frame_equal(state.inverse_transform(state.transform(other)), other)
+
+
+def _knot_lookups(codec, u):
+    """(bucket lookup, searchsorted) of CDF values ``u``: (columns, n)."""
+    import torch
+
+    plan = codec._plan(torch.device("cpu"))
+    shifted_u = u + plan.shift
+    want = torch.searchsorted(plan.shifted, shifted_u, right=True)
+    got = None if plan.buckets is None else plan.buckets.first_above(u, shifted_u, plan.shifted)
+    return got, want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(1, 400), min_size=1, max_size=40),
+    n_unique=st.integers(1, 3000),
+    seed=st.integers(0, 2**16),
+)
+def test_bucket_lookup_finds_the_searchsorted_segment(counts, n_unique, seed):
+    """The slice table is an exact stand-in for searchsorted: on columns with
+    few heavily repeated values (uneven CDF steps) and many unique values (the
+    quantile grid), for random CDF values, the knots themselves, the slice
+    edges, 0 and 1."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "ties": np.repeat(np.arange(len(counts)), counts).astype(float),
+        "many": rng.standard_normal(sum(counts)) * rng.integers(1, 1000, sum(counts)) % n_unique,
+    })
+    codec = TabularCodec().fit(df)
+    plan = codec._plan(torch.device("cpu"))
+    knots = [torch.as_tensor(c.cdf) for c in codec.columns_]
+    # exactness must not hinge on the crowding limit: also force a table with
+    # as many probes as the most crowded slice needs
+    forced = _Buckets.build(plan.shifted.numpy(), len(knots), "cpu", max_probes=10**9)
+    probes = [torch.rand(500, dtype=torch.float64, generator=torch.Generator().manual_seed(seed)),
+              torch.tensor([0.0, 1.0, 0.5, 0.25, 1 - 2**-53])]
+    for table in (plan.buckets, forced):
+        if table is not None:
+            probes.append(torch.arange(table.size, dtype=torch.float64) / table.size)
+    for extra in probes:
+        rows = [torch.cat([extra, k]) for k in knots]
+        width = max(len(r) for r in rows)
+        u = torch.stack([torch.nn.functional.pad(r, (0, width - len(r))) for r in rows])
+        got, want = _knot_lookups(codec, u)
+        if got is not None:
+            assert torch.equal(got, want)
+        shifted_u = u + plan.shift
+        assert torch.equal(forced.first_above(u, shifted_u, plan.shifted), want)
+
+
+def test_crowded_knots_fall_back_to_searchsorted():
+    """A column whose CDF steps are too fine for any slice table decodes
+    through searchsorted, to the same values."""
+    torch = pytest.importorskip("torch")
+    # one value holds almost every row: the other 800 knots (one per unique
+    # value, below the quantile-grid limit) crowd near 0 and 1
+    x = np.concatenate([np.zeros(1_000_000), np.arange(1, 401), -np.arange(1, 401)])
+    codec = TabularCodec().fit(pd.DataFrame({"x": x}))
+    assert codec._plan(torch.device("cpu")).buckets is None
+    out = codec.inverse_transform(codec.transform(pd.DataFrame({"x": x[-1000:]})))
+    np.testing.assert_array_equal(out["x"].to_numpy(), x[-1000:])
+
+
+def test_typical_columns_get_a_slice_table():
+    """Continuous and integer columns of ordinary data decode through the
+    slice table (the fast path is the usual one)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.standard_normal(5000), "b": rng.integers(0, 90, 5000),
+                       "c": rng.exponential(size=5000)})
+    assert TabularCodec().fit(df)._plan(torch.device("cpu")).buckets is not None
 
 
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")

@@ -331,7 +331,11 @@ class TabularCodec:
         if plan.segments is None:
             return T.new_zeros((0, n)), codes, missing
         u = torch.special.ndtr(Tt.index_select(0, plan.num_idx))
-        hi = torch.searchsorted(plan.shifted, u + plan.shift, right=True)
+        shifted_u = u + plan.shift
+        if plan.buckets is not None:  # same index as searchsorted, about 3x faster
+            hi = plan.buckets.first_above(u, shifted_u, plan.shifted)
+        else:
+            hi = torch.searchsorted(plan.shifted, shifted_u, right=True)
         hi = hi.clamp_(min=plan.first, max=plan.last)
         # one gather for the segment's knots: (columns, n, 4); index_select
         # on the flat index is about twice as fast as advanced indexing
@@ -375,6 +379,7 @@ class _DecodePlan:
     last: torch.Tensor | None  # (columns, 1): largest
     segments: torch.Tensor | None  # (knots, 4): c_lo, c_hi - c_lo, q_lo, q_hi
     integer: torch.Tensor | None  # (columns, 1): round the value
+    buckets: "_Buckets | None" = None  # a faster stand-in for searchsorted, if one fits
 
     @classmethod
     def build(cls, columns, device) -> "_DecodePlan":
@@ -402,17 +407,67 @@ class _DecodePlan:
         if not num_pos:
             return cls(cat_blocks, miss_idx, *([None] * 7))
         cdf, q, stop = np.concatenate(cdfs), np.concatenate(qs), np.cumsum(sizes)
+        shifted = cdf + np.repeat(np.arange(len(sizes)), sizes)
         # row i of segments describes the knot pair (i - 1, i); row 0 is unused
         lo = np.maximum(np.arange(len(cdf)) - 1, 0)
         segments = np.stack([cdf[lo], cdf - cdf[lo], q[lo], q], 1)
         return cls(
             cat_blocks, miss_idx, as_t(num_pos, torch.long),
-            as_t(np.arange(len(sizes))[:, None], torch.float64),
-            as_t(cdf + np.repeat(np.arange(len(sizes)), sizes)),
+            as_t(np.arange(len(sizes))[:, None], torch.float64), as_t(shifted),
             as_t((stop - np.asarray(sizes) + 1)[:, None], torch.long),
             as_t((stop - 1)[:, None], torch.long),
             as_t(segments), as_t(np.array(integer)[:, None], torch.bool) if any(integer) else None,
+            _Buckets.build(shifted, len(sizes), device),
         )
+
+
+@dataclass
+class _Buckets:
+    """Where each column's knots fall in ``B`` equal slices of (0, 1): an
+    exact replacement for ``searchsorted(shifted, u + column, right=True)``.
+
+    ``start[column * B + b]`` is the first knot above slice b's lower edge.
+    A value in slice b has at most ``probes`` knots between that edge and
+    itself, so ``probes`` compare-and-step rounds reach the first knot above
+    it, the index ``searchsorted`` returns. Edges ``b / B + column`` are exact
+    in float64 (B is a power of two) and rounding is monotone, so no value
+    lands on the wrong side of an edge. Quantile knots are near evenly spaced
+    in CDF, so one probe usually suffices; columns whose knots crowd into a
+    few slices (a CDF with tiny steps) get no table, and searchsorted.
+    """
+
+    size: int  # B, slices per column
+    probes: int
+    start: torch.Tensor  # (columns * B,)
+    offset: torch.Tensor  # (columns, 1): column * B
+
+    MAX_PROBES = 2
+    SIZES = (1024, 4096, 16384, 65536)
+
+    @classmethod
+    def build(cls, shifted: np.ndarray, n_columns: int, device,
+              max_probes: int = MAX_PROBES) -> "_Buckets | None":
+        for size in cls.SIZES:
+            edges = (np.arange(size)[None, :] / size + np.arange(n_columns)[:, None]).ravel()
+            start = np.searchsorted(shifted, edges, side="right")
+            # knots in (edge, next edge]: the most a value in a slice has to pass
+            crowd = int((np.searchsorted(shifted, edges + 1.0 / size, side="right") - start).max())
+            if crowd <= max_probes:
+                as_t = lambda a: torch.as_tensor(a, dtype=torch.long, device=device)
+                return cls(size, crowd, as_t(start), as_t(np.arange(n_columns)[:, None] * size))
+        return None
+
+    def first_above(self, u: torch.Tensor, shifted_u: torch.Tensor, shifted: torch.Tensor):
+        """``searchsorted(shifted, shifted_u, right=True)`` for ``(columns, n)``
+        CDF values ``u`` (``shifted_u`` = ``u`` + column)."""
+        # (a NaN casts to a huge negative: clamped, it decodes to NaN as before)
+        b = (u * self.size).long().clamp_(0, self.size - 1) + self.offset
+        hi = self.start.index_select(0, b.view(-1)).view(b.shape)
+        top = len(shifted) - 1
+        for _ in range(self.probes):
+            knot = shifted.index_select(0, hi.clamp(max=top).view(-1)).view(hi.shape)
+            hi += (knot <= shifted_u) & (hi <= top)
+        return hi
 
 
 def _plain(v):
