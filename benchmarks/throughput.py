@@ -142,7 +142,13 @@ def _decode_run(model, n: int, chunk: int):
         encoded = [model.net_.sample(cond[: min(chunk, n - a)],
                                      StreamNoise(gen, min(chunk, n - a), model.device_))
                    for a in range(0, n, chunk)]
-    return lambda: model._join_parts([model._decode_part(M) for M in encoded])
+    def run():
+        rows = model._collector(n)
+        for M in encoded:
+            rows.add(model._decode_part(M))
+        return rows.result()
+
+    return run
 
 
 def fit_samplers(X, y, epochs: int, threads: int) -> dict:

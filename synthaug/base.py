@@ -5,7 +5,7 @@ Subclasses (a modality mixin plus a model) write only the hooks:
 * ``_encode_fit(X) -> ndarray``: fit the codec, return the training matrix;
 * ``_decode(T) -> container`` (``T`` the encoded rows, a tensor on the
   device) and ``_concat(parts)``: back to the user's data (optionally
-  ``_decode_part`` / ``_join_parts`` to build the container once per
+  ``_decode_part`` / ``_collector`` to build the container once per
   ``sample`` call instead of once per chunk);
 * ``_fit(M, y_idx, seed)``: build and train the nets (set ``history_``);
 * ``_sample_encoded(y_idx, noise, condition) -> Tensor``: encoded rows on
@@ -130,11 +130,11 @@ class BaseAugmenter(BaseEstimator):
         X_syn, or ``(X_syn, y_syn)`` for a model fitted with labels.
         """
         run = self._plan_sample(n_samples, y, conditions, random_state)
-        parts, labels = [], []
+        rows, labels = self._collector(len(run[0])), []
         for X_part, y_part in self._generate(run, self._rows_per_call()):
-            parts.append(X_part)
+            rows.add(X_part)
             labels.append(y_part)
-        X_syn = self._join_parts(parts)
+        X_syn = rows.result()
         if not self.conditional_:
             return X_syn
         return X_syn, self.classes_[np.concatenate(labels)]
@@ -178,7 +178,8 @@ class BaseAugmenter(BaseEstimator):
         check_positive(chunk, "chunk_size", integer=True)
         run = self._plan_sample(n_samples, y, conditions, random_state)
         writer = SampleWriter(path, labels_path, self)
-        chunks = ((self._join_parts([part]), idx) for part, idx in self._generate(run, int(chunk)))
+        chunks = ((self._collector(len(idx)).add(part).result(), idx)
+                  for part, idx in self._generate(run, int(chunk)))
         return writer.write(chunks, len(run[0]))
 
     def _plan_sample(self, n_samples, y, conditions, random_state):
@@ -200,7 +201,7 @@ class BaseAugmenter(BaseEstimator):
 
     def _generate(self, run, chunk_size: int):
         """Yield ``(decoded part, class indices)`` for consecutive chunks
-        (``_join_parts`` turns parts into the user's container).
+        (a ``_collector`` turns parts into the user's container).
 
         The nets always run on the same row ranges, units of
         ``_rows_per_call()`` rows aligned at multiples of it, whatever
@@ -228,10 +229,10 @@ class BaseAugmenter(BaseEstimator):
         per chunk (default: all the way, to the user's container)."""
         return self._decode(T)
 
-    def _join_parts(self, parts: list):
-        """Hook: the user's container from the ``_decode_part`` outputs of
-        consecutive chunks (a list the hook may empty to free memory early)."""
-        return parts[0] if len(parts) == 1 else self._concat(parts)
+    def _collector(self, n_rows: int) -> "PartCollector":
+        """Hook: gathers the ``_decode_part`` outputs of consecutive chunks,
+        ``n_rows`` rows in all, into the user's container."""
+        return PartCollector(self._concat)
 
     def _rows_per_call(self) -> int:
         if self._sample_chunk is not None:
@@ -361,3 +362,20 @@ def _append_labels(y, y_syn: np.ndarray):
         return pd.concat([y, syn], ignore_index=True)
     y_arr = np.asarray(y)
     return np.concatenate([y_arr.ravel(), y_syn.astype(y_arr.dtype, copy=False)])
+
+
+class PartCollector:
+    """Decoded chunks in, the user's container out: ``add(part)`` for each
+    chunk in order, then ``result()``. This default keeps the parts and
+    concatenates them at the end; a model can collect more cheaply (tabular
+    models copy each chunk's columns into arrays sized for every row)."""
+
+    def __init__(self, concat):
+        self._concat, self._parts = concat, []
+
+    def add(self, part) -> "PartCollector":
+        self._parts.append(part)
+        return self
+
+    def result(self):
+        return self._parts[0] if len(self._parts) == 1 else self._concat(self._parts)

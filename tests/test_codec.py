@@ -592,15 +592,24 @@ def test_decoded_parts_assemble_like_one_decode():
     """Chunks decoded to plain arrays and assembled once (what sample does)
     give exactly the table of one inverse_transform of all rows."""
     torch = pytest.importorskip("torch")
-    from synthaug.codecs.tabular import DecodedColumns
+    from synthaug.codecs.tabular import ColumnCollector
 
     df = _mixed_frame()
     codec = TabularCodec().fit(df)
     T = torch.randn(700, codec.width, generator=torch.Generator().manual_seed(2)) * 1.5
-    parts = [codec.decode_columns(T[a:b]) for a, b in ((0, 1), (1, 300), (300, 700))]
-    joined = codec.assemble(DecodedColumns.concat(parts))
+    rows = ColumnCollector(codec, 700)
+    for a, b in ((0, 1), (1, 300), (300, 700)):
+        rows.add(codec.decode_columns(T[a:b]))
+    joined = rows.result()
     pd.testing.assert_frame_equal(joined, codec.inverse_transform(T))
     _check_decoded_frame(joined, df)
+    # one chunk of every row is used as it is; a wrong row count is refused
+    whole = ColumnCollector(codec, 700).add(codec.decode_columns(T)).result()
+    pd.testing.assert_frame_equal(whole, joined)
+    with pytest.raises(ValueError, match="collector of 700"):
+        ColumnCollector(codec, 700).add(codec.decode_columns(T[:5])).result()
+    with pytest.raises(ValueError, match="collector of 3"):
+        ColumnCollector(codec, 3).add(codec.decode_columns(T[:5]))
 
 
 def test_refit_and_pickle_drop_the_decode_cache():
@@ -608,7 +617,6 @@ def test_refit_and_pickle_drop_the_decode_cache():
     must not reuse them, and a pickled codec carries no tensors."""
     import pickle
 
-    torch = pytest.importorskip("torch")
     codec = TabularCodec().fit(_mixed_frame())
     codec.inverse_transform(np.zeros((2, codec.width)))
     other = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})

@@ -216,15 +216,9 @@ def test_stream_npy_equals_sample(make_model, blobs, tmp_path, monkeypatch):
     X, y = blobs
     est = make_model().fit(X, y)
     sizes, joined = [], []
-    decode, join = est._decode_part, est._join_parts
+    decode, collector = est._decode_part, est._collector
     monkeypatch.setattr(est, "_decode_part", lambda M: sizes.append(len(M)) or decode(M))
-
-    def counted_join(parts):
-        out = join(parts)  # (it may empty parts)
-        joined.append(len(out))
-        return out
-
-    monkeypatch.setattr(est, "_join_parts", counted_join)
+    monkeypatch.setattr(est, "_collector", lambda n: joined.append(n) or collector(n))
     n = SEED_BLOCK + 904  # chunks cut inside and across seed blocks
     out = est.sample_to_file(tmp_path / "rows.npy", n, chunk_size=1500, random_state=3)
     assert out == (tmp_path / "rows.npy", tmp_path / "rows.labels.npy")

@@ -8,7 +8,9 @@ import pandas as pd
 import torch
 
 from .._validation import check_positive
-from ..codecs.tabular import DecodedColumns, TabularCodec, codec_from_state, codec_state
+from ..codecs.tabular import (
+    ColumnCollector, DecodedColumns, TabularCodec, codec_from_state, codec_state,
+)
 from ..nets.conditioning import ConditionVector
 
 
@@ -42,13 +44,11 @@ class TabularMixin:
         return self.codec_.inverse_transform(T)
 
     def _decode_part(self, T: torch.Tensor) -> DecodedColumns:
-        # plain arrays per chunk; the DataFrame is built once, in _join_parts
+        # plain arrays per chunk; the DataFrame is built once, by the collector
         return self.codec_.decode_columns(T)
 
-    def _join_parts(self, parts: list):
-        decoded = DecodedColumns.concat(parts)
-        parts.clear()  # copied into one array per column: free the chunks first
-        return self.codec_.assemble(decoded)
+    def _collector(self, n_rows: int) -> ColumnCollector:
+        return ColumnCollector(self.codec_, n_rows)
 
     def _concat(self, parts, real_first: bool = False):
         if self.codec_.container_ == "dataframe":
