@@ -127,8 +127,14 @@ class LabelPlan:
         """Class indices of rows ``start:stop``."""
         if self._explicit is not None:
             return self._explicit[start:stop]
-        run = np.searchsorted(self._ends, np.arange(start, stop), side="right")
-        return self._classes[run]
+        if stop <= start:
+            return self._classes[:0]
+        # the runs rows start..stop-1 touch, each cut to the range and repeated
+        # (a search per row cost about 1 ms per 16k-row chunk)
+        first, last = np.searchsorted(self._ends, [start, stop - 1], side="right")
+        ends = np.minimum(self._ends[first : last + 1], stop)
+        begins = np.concatenate([[start], ends[:-1]])
+        return np.repeat(self._classes[first : last + 1], ends - begins)
 
 
 def plan_labels(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> LabelPlan:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.utils import check_sampling_strategy
 
-from synthaug.sampling import labels_to_sample, new_rows_per_class
+from synthaug.sampling import LabelPlan, labels_to_sample, new_rows_per_class
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -299,3 +299,21 @@ def test_bad_y_specs():
         labels_to_sample(None, {"a": -2}, CLASSES, COUNTS)
     with pytest.raises(TypeError):
         labels_to_sample(None, {"a": 1.5}, CLASSES, COUNTS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 50), min_size=1, max_size=8),
+    cut=st.tuples(st.integers(0, 400), st.integers(0, 400)),
+)
+def test_label_plan_take_matches_one_label_per_row(lengths, cut):
+    """A plan stored as runs hands out, for any row range, exactly the labels
+    of writing every run out row by row (empty runs and ranges included)."""
+    classes = np.arange(len(lengths)) * 3 + 1
+    rows = np.repeat(classes, lengths)
+    plan = LabelPlan(classes, np.array(lengths))
+    assert len(plan) == len(rows)
+    start, stop = sorted(min(c, len(rows)) for c in cut)
+    got = plan.take(start, stop)
+    np.testing.assert_array_equal(got, rows[start:stop])
+    assert got.dtype == np.int64
