@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthaug.codecs.tabular import Span, TabularCodec, _Buckets
+from synthaug.codecs.tabular import Span, TabularCodec
+from synthaug.codecs.tabular_decode import Buckets
 
 SETTINGS = settings(
     max_examples=50,
@@ -592,7 +593,7 @@ def test_decoded_parts_assemble_like_one_decode():
     """Chunks decoded to plain arrays and assembled once (what sample does)
     give exactly the table of one inverse_transform of all rows."""
     torch = pytest.importorskip("torch")
-    from synthaug.codecs.tabular import ColumnCollector
+    from synthaug.codecs.tabular_decode import ColumnCollector
 
     df = _mixed_frame()
     codec = TabularCodec().fit(df)
@@ -661,7 +662,7 @@ def test_bucket_lookup_finds_the_searchsorted_segment(counts, n_unique, seed):
     knots = [torch.as_tensor(c.cdf) for c in codec.columns_]
     # exactness must not hinge on the crowding limit: also force a table with
     # as many probes as the most crowded slice needs
-    forced = _Buckets.build(plan.shifted.numpy(), len(knots), "cpu", max_probes=10**9)
+    forced = Buckets.build(plan.shifted.numpy(), len(knots), "cpu", max_probes=10**9)
     probes = [torch.rand(500, dtype=torch.float64, generator=torch.Generator().manual_seed(seed)),
               torch.tensor([0.0, 1.0, 0.5, 0.25, 1 - 2**-53])]
     for table in (plan.buckets, forced):

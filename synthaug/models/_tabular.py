@@ -8,9 +8,8 @@ import pandas as pd
 import torch
 
 from .._validation import check_positive
-from ..codecs.tabular import (
-    ColumnCollector, DecodedColumns, TabularCodec, codec_from_state, codec_state,
-)
+from ..codecs.tabular import TabularCodec, codec_from_state, codec_state
+from ..codecs.tabular_decode import ColumnCollector, DecodedColumns
 from ..nets.conditioning import ConditionVector
 
 
