@@ -4,9 +4,9 @@ Subclasses (a modality mixin plus a model) write only the hooks:
 
 * ``_encode_fit(X) -> ndarray``: fit the codec, return the training matrix;
 * ``_decode(T) -> container`` (``T`` the encoded rows, a tensor on the
-  device) and ``_concat(parts)``: back to the user's data (optionally
-  ``_decode_part`` / ``_collector`` to build the container once per
-  ``sample`` call instead of once per chunk);
+  device) and ``_concat(parts)``: back to the user's data; or, to build
+  the container once per ``sample`` call instead of once per chunk,
+  ``_decode_part(T)`` and ``_collector(n_rows)`` (the tabular models);
 * ``_fit(M, y_idx, seed)``: build and train the nets (set ``history_``);
 * ``_sample_encoded(y_idx, noise, condition) -> Tensor``: encoded rows on
   device, every random number from ``noise`` (a ``nets.noise.RowNoise``);

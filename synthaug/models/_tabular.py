@@ -38,12 +38,9 @@ class TabularMixin:
             del self.feature_names_in_
         return codec.transform(X)
 
-    def _decode(self, T: torch.Tensor):
-        # decoded on T's device; only the decoded columns reach the host
-        return self.codec_.inverse_transform(T)
-
     def _decode_part(self, T: torch.Tensor) -> DecodedColumns:
-        # plain arrays per chunk; the DataFrame is built once, by the collector
+        # decoded on T's device to plain arrays per chunk (only the decoded
+        # columns reach the host); the DataFrame is built once, by the collector
         return self.codec_.decode_columns(T)
 
     def _collector(self, n_rows: int) -> ColumnCollector:
