@@ -265,7 +265,8 @@ class TabularCodec:
             )
         if T.device.type == "mps":  # no float64 there
             T = T.cpu()
-        return DecodedColumns(*(t.cpu().numpy() for t in self._decode_on_device(T.double())))
+        decoded = decode_on_device(self._plan(T.device), T.double())
+        return DecodedColumns(*(t.cpu().numpy() for t in decoded))
 
     def assemble(self, decoded: "DecodedColumns"):
         """The caller's container (DataFrame or array, fitted names and
@@ -294,10 +295,6 @@ class TabularCodec:
         if self.container_ == "dataframe":
             return frame
         return frame.to_numpy(dtype=np.dtype(self.array_dtype_))
-
-    def _decode_on_device(self, T: torch.Tensor):
-        # the arithmetic lives in tabular_decode; this codec supplies its plan
-        return decode_on_device(self._plan(T.device), T)
 
     def _plan(self, device) -> DecodePlan:
         """Index tensors and the knot table for decoding on ``device``, built
