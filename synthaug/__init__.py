@@ -1,10 +1,10 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
+from ._version import __version__
+from .core.estimator import load
 from .data import AugmentedDataset, SyntheticDataset, augment_batch
 from .models import ImageGAN, ImageVAE, TabularGAN, TabularVAE, TextLM
-from .persistence import load
 from .selection import AugmentedClassifier
 
-__version__ = "0.1.0"
 __all__ = [
     "AugmentedClassifier", "AugmentedDataset", "ImageGAN", "ImageVAE", "SyntheticDataset",
     "TabularGAN", "TabularVAE", "TextLM", "augment_batch", "load", "__version__",

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._io import atomic_open
+from .core.files import atomic_open
 
 MODELS = {"tabular-gan": "TabularGAN", "tabular-vae": "TabularVAE"}
 
@@ -93,7 +93,7 @@ def _label_value(est, text: str):
 def _sample(args) -> None:
     import pandas as pd
     import synthaug
-    from synthaug._io import label_column
+    from synthaug.core.files import label_column
 
     try:
         est = synthaug.load(args.model)

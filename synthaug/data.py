@@ -25,8 +25,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch.utils.data import Dataset
 
-from ._validation import check_n_samples, check_positive
-from .sampling import labels_to_sample
+from .core.validation import check_n_samples, check_positive
+from .core.plan import labels_to_sample
 
 
 def derive_seed(*entropy: int) -> int:
@@ -115,8 +115,7 @@ class SyntheticDataset(Dataset):
                 )
             self.labels = None
         self.n_samples = len(self.labels) if self.labels is not None else check_n_samples(n_samples)
-        per_call = getattr(generator, "_rows_per_call", None)
-        default = min(4096, per_call()) if per_call is not None else 4096
+        default = min(4096, generator.sample_batch_size_)
         self.chunk_size = default if chunk_size is None else check_n_samples(chunk_size, "chunk_size")
         self._cache: dict = {}
         if generator.device_.type != "cpu":

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._io import atomic_open
-from ._validation import check_n_samples
+from .core.files import atomic_open
+from .core.validation import check_n_samples
 from .codecs.image import ImageCodec
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

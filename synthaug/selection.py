@@ -18,7 +18,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (
+from .core.validation import (
     UNLABELLED_DOC, check_positive, check_X_rows, check_y_fit, unlabelled_mask,
 )
 
@@ -142,7 +142,7 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         mask = unlabelled_mask(y) if len(y_arr) == n else np.zeros(0, bool)
         if not mask.any():
             return X, y, None
-        if not getattr(self.augmenter, "_accepts_unlabelled", False):
+        if not getattr(self.augmenter, "accepts_unlabelled", False):
             raise ValueError(
                 f"y marks {int(mask.sum())} row(s) unlabelled ({UNLABELLED_DOC}), but "
                 f"{type(self.augmenter).__name__} cannot learn from unlabelled rows; "

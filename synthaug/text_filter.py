@@ -17,6 +17,8 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from .codecs.text import texts_from_arrays, texts_to_arrays
+
 _NON_WORD = re.compile(r"\W+")
 
 
@@ -151,3 +153,49 @@ class TextQualityFilter:
             "surplus": int(ok.sum() - len(keep)),
         }
         return keep, dropped
+
+
+class TextCurator:
+    """The filter as a curator of generated texts (see
+    :mod:`synthaug.core.curation`): it keeps the training texts and their
+    labels (saved with the model) to index copies and train the judge.
+
+    ``select`` decodes the candidates with the model's codec and keeps, per
+    class, the texts the filter accepts, most confident first.
+    """
+
+    shortfall_hint = ("raise overgenerate, lower min_confidence, or change temperature "
+                      "(higher: fewer copies; lower: fewer texts off their label).")
+
+    def __init__(self, codec):
+        self.codec = codec
+        self._cache = None  # (duplicate_threshold, fitted filter)
+
+    def fit(self, data, codec) -> None:
+        self.texts_ = codec.training_texts(data.M)
+        self.labels_ = None if data.y_idx is None else np.asarray(data.y_idx, dtype=np.int64)
+        self._cache = None
+
+    def select(self, encoded, labels, missing, state: dict, settings: dict):
+        texts = self.codec.decode(encoded)
+        return self._filter(settings["duplicate_threshold"]).select(
+            texts, labels, missing, min_confidence=settings["min_confidence"],
+            seen=state.setdefault("seen", set()))
+
+    def _filter(self, threshold: float) -> TextQualityFilter:
+        if self._cache is None or self._cache[0] != threshold:
+            filt = TextQualityFilter(duplicate_threshold=threshold).fit(self.texts_, self.labels_)
+            self._cache = (threshold, filt)
+        return self._cache[1]
+
+    def state(self) -> tuple[dict, dict]:
+        arrays = texts_to_arrays(self.texts_)
+        if self.labels_ is not None:
+            arrays["labels"] = self.labels_
+        return {}, arrays
+
+    def restore(self, config: dict, arrays: dict) -> None:
+        self.texts_ = texts_from_arrays(arrays["bytes"], arrays["ends"])
+        labels = arrays.get("labels")
+        self.labels_ = None if labels is None else np.asarray(labels, dtype=np.int64)
+        self._cache = None

@@ -332,7 +332,7 @@ def test_verbose_progress_bar_and_history(make, small, capfd):
     err = capfd.readouterr().err
     assert type(est).__name__ in err and "3/3" in err
     assert all(len(v) == 3 and all(np.isfinite(v)) for v in est.history_.values())
-    expected = {"loss", "reconstruction", "kl"} if isinstance(est, ImageVAE) else {"loss_d", "loss_g"}
+    expected = {"loss", "reconstruction", "kl"} if isinstance(est, ImageVAE) else {"discriminator", "generator"}
     assert set(est.history_) == expected
 
 

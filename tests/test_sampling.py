@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.utils import check_sampling_strategy
 
-from synthaug.sampling import LabelPlan, labels_to_sample, new_rows_per_class
+from synthaug.core.plan import LabelPlan, labels_to_sample, new_rows_per_class
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 

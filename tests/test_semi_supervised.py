@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from synthaug import AugmentedClassifier, TabularGAN, TabularVAE
-from synthaug._validation import check_y_semi, unlabelled_mask
+from synthaug.core.validation import check_y_semi, unlabelled_mask
 
 TINY = dict(epochs=4, hidden_dims=(16,), device="cpu", random_state=0)
 MODELS = {
@@ -259,7 +259,7 @@ def test_spread_pseudo_labels_follow_clusters_a_linear_model_misses():
     logistic regression on the labelled rows cannot (a straight boundary)."""
     from sklearn.datasets import make_moons
 
-    from synthaug.models._tabular import _pseudo_label_proba
+    from synthaug.core.semi import _proba as _pseudo_label_proba
 
     X, truth = make_moons(300, noise=0.04, random_state=0)
     y = -np.ones(300, int)

@@ -16,7 +16,8 @@ from sklearn.exceptions import NotFittedError
 import synthaug
 from synthaug import TabularGAN
 from synthaug.cli import main
-from synthaug.models import tabular_gan
+from synthaug.engines.gan_tabular import batch_rows
+from synthaug.engines.training import WeightAverage
 from synthaug.nets.conditioning import ConditionVector, TrainingSampler
 from synthaug.nets.noise import SEED_BLOCK, RowNoise, StreamNoise
 
@@ -216,9 +217,10 @@ def test_stream_npy_equals_sample(make_model, blobs, tmp_path, monkeypatch):
     X, y = blobs
     est = make_model().fit(X, y)
     sizes, joined = [], []
-    decode, collector = est._decode_part, est._collector
-    monkeypatch.setattr(est, "_decode_part", lambda M: sizes.append(len(M)) or decode(M))
-    monkeypatch.setattr(est, "_collector", lambda n: joined.append(n) or collector(n))
+    decode, collector = est.codec_.decode, est.codec_.collector
+    monkeypatch.setattr(est.codec_, "decode",
+                        lambda M, report=None: sizes.append(len(M)) or decode(M, report))
+    monkeypatch.setattr(est.codec_, "collector", lambda n: joined.append(n) or collector(n))
     n = SEED_BLOCK + 904  # chunks cut inside and across seed blocks
     out = est.sample_to_file(tmp_path / "rows.npy", n, chunk_size=1500, random_state=3)
     assert out == (tmp_path / "rows.npy", tmp_path / "rows.labels.npy")
@@ -235,9 +237,9 @@ def test_stream_npy_equals_sample(make_model, blobs, tmp_path, monkeypatch):
 def test_rows_per_call_default_and_runs_longer_than_one_call(make_model, blobs, tmp_path):
     X, y = blobs
     est = make_model().fit(X, y)
-    assert est._rows_per_call() == 16384  # the CPU default
-    est._sample_chunk = 1000  # several device calls per run, cut across by the chunks
-    assert est._rows_per_call() == 1000
+    assert est.sample_batch_size_ == 16384  # the CPU default
+    est.set_params(sample_batch_size=1000)  # several device calls, cut across by the chunks
+    assert est.sample_batch_size_ == 1000
     S, ys = est.sample(2500, random_state=1)
     out = est.sample_to_file(tmp_path / "r.npy", 2500, chunk_size=700, random_state=1)
     assert np.load(out[0]).tobytes() == S.tobytes()
@@ -284,13 +286,15 @@ def test_stream_failure_keeps_the_old_file(make_model, blobs, tmp_path, monkeypa
     path.write_text("old\n")
     calls = []
 
-    def failing_decode(M):
+    decode = est.codec_.decode
+
+    def failing_decode(M, report=None):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return type(est)._decode_part(est, M)
+        return decode(M, report)
 
-    monkeypatch.setattr(est, "_decode_part", failing_decode)
+    monkeypatch.setattr(est.codec_, "decode", failing_decode)
     with pytest.raises(RuntimeError, match="disk on fire"):
         est.sample_to_file(path, 30, chunk_size=10)
     assert path.read_text() == "old\n" and os.listdir(tmp_path) == ["rows.csv"]
@@ -322,12 +326,12 @@ def test_divergence_raises_and_leaves_model_unfitted(blobs):
 def test_non_finite_weights_with_finite_losses_still_raise(blobs, monkeypatch):
     """The sampled weights are checked too, so a model that would sample NaN
     is never returned, even when no epoch loss showed it."""
-    def poison(self, decay):
+    def poison(self):
         self.steps += 1
-        for p in self.ema_params:
+        for p in self.avg_params:
             p.data.fill_(float("nan"))
 
-    monkeypatch.setattr(tabular_gan._Run, "update_average", poison)
+    monkeypatch.setattr(WeightAverage, "update", poison)
     est = TabularGAN(epochs=2, batch_size=30, hidden_dims=(8,), discriminator_dims=(8,),
                      latent_dim=2, device="cpu", random_state=0)
     with pytest.raises(FloatingPointError, match="diverged"):
@@ -351,8 +355,8 @@ def test_batch_rounds_to_pac_and_tiny_data_fits(blobs):
     X, y = blobs
     est = TabularGAN(epochs=2, hidden_dims=(8,), discriminator_dims=(8,), latent_dim=2, pac=4,
                      device="cpu", random_state=0)
-    assert est._batch_rows(60) == 16 and est._batch_rows(3) == 4
-    assert est.set_params(batch_size=30)._batch_rows(60) == 32
+    assert batch_rows(60, None, pac=4) == 16 and batch_rows(3, None, pac=4) == 4
+    assert batch_rows(60, 30, pac=4) == 32
     S = est.fit(X[:3]).sample(5)  # fewer rows than one pack: drawn with replacement
     assert S.shape == (5, 4) and np.isfinite(S).all()
 
@@ -362,13 +366,12 @@ def test_default_batch_gives_at_most_four_steps_per_epoch(pac):
     """The documented default: n / 4 rows per step up to 500, rounded up to
     whole packs, so a small table never gets more than four steps an epoch
     (rounding 30 rows down to one pack of 5 once made six)."""
-    est = TabularGAN(pac=pac)
     for n in range(1, 2500):
-        bs = est._batch_rows(n)
+        bs = batch_rows(n, TabularGAN().batch_size, pac)
         assert bs % pac == 0 and bs >= min(n, 500) / 4, n
         steps = -(-n // bs)
         assert steps <= 4 or bs >= 500, (n, bs, steps)
-    assert est._batch_rows(10_000) == pac * -(-500 // pac)  # CTGAN's batch on large tables
+    assert batch_rows(10_000, None, pac) == pac * -(-500 // pac)  # CTGAN's batch on large tables
 
 
 def test_critic_loss_scores_every_pack_alone():
@@ -439,7 +442,7 @@ def test_label_loss_makes_generated_rows_look_like_their_class():
 
 
 def test_label_loss_skips_unknown_rows_and_unlabelled_fits():
-    from synthaug.nets.gan import label_loss
+    from synthaug.nets.gan import label_cross_entropy as label_loss
 
     logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
     target = torch.tensor([[1.0, 0.0], [0.5, 0.5], [0.0, 0.0]])  # last row: label unknown

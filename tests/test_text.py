@@ -30,10 +30,10 @@ from synthaug import TextLM
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 # smallest model that exercises every code path
-FAST = dict(d_model=32, n_layers=1, n_heads=2, context_length=32, vocab_size=300,
+FAST = dict(width=32, n_layers=1, n_heads=2, context_length=32, vocab_size=300,
             max_steps=40, device="cpu", random_state=0)
 # enough to learn the two-class corpus (about 3 s on one CPU core)
-TRAINED = dict(FAST, d_model=64, n_heads=4, max_steps=300, learning_rate=1e-2, dropout=0.0)
+TRAINED = dict(FAST, width=64, n_heads=4, max_steps=300, learning_rate=1e-2, dropout=0.0)
 
 
 def _corpus(n=40, seed=0):
@@ -47,6 +47,13 @@ def _corpus(n=40, seed=0):
     b = [f"{rng.choice(nums)} {rng.choice(ops)} {rng.choice(nums)} is {rng.choice(nums)}"
          for _ in range(n)]
     return a + b, ["animal"] * n + ["number"] * n
+
+
+def same(a, b) -> bool:
+    """Two ``sample`` results are equal: texts and (array) labels."""
+    if isinstance(a, tuple):
+        return a[0] == b[0] and np.array_equal(a[1], b[1])
+    return a == b
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +120,7 @@ def test_early_stopping_keeps_the_model_from_memorising(corpus, trained_model):
 
 
 def test_validation_split_is_stratified():
-    from synthaug.models._text_train import split_validation
+    from synthaug.engines.lm import split_validation
 
     groups = np.array([0] * 20 + [1] * 5 + [2] * 1)
     rows, held = split_validation(groups, 0.1, seed=0)
@@ -135,22 +142,25 @@ def test_label_conditioning(trained_model, judge):
     classes share no content word; a model that ignored its label prefix
     would score about 50%)."""
     texts, labels = trained_model.sample(y={"animal": 60, "number": 60})
-    assert labels == ["animal"] * 60 + ["number"] * 60
+    assert labels.tolist() == ["animal"] * 60 + ["number"] * 60
     pred = judge.predict(texts)
     for label in ("animal", "number"):
-        mine = np.array(labels) == label
+        mine = labels == label
         assert (pred[mine] == label).mean() >= 0.9, label
 
 
 def test_sample_label_forms(fast_model):
     texts, labels = fast_model.sample(5)
-    assert len(texts) == 5 and labels == ["animal"] * 3 + ["number"] * 2  # proportions
+    # the one return rule: texts in the training container (a list here),
+    # labels a numpy array of classes_
+    assert isinstance(texts, list) and isinstance(labels, np.ndarray)
+    assert len(texts) == 5 and labels.tolist() == ["animal"] * 3 + ["number"] * 2
     assert all(isinstance(t, str) for t in texts)
     _, labels = fast_model.sample(3, y="number")
-    assert labels == ["number"] * 3
+    assert labels.tolist() == ["number"] * 3
     order = ["number", "animal", "number"]
-    assert fast_model.sample(y=order)[1] == order
-    assert fast_model.sample(y=np.array(order))[1] == order
+    assert fast_model.sample(y=order)[1].tolist() == order
+    assert fast_model.sample(y=np.array(order))[1].tolist() == order
 
 
 def test_only_tokens_of_the_corpus_are_generated(fast_model, corpus):
@@ -158,7 +168,8 @@ def test_only_tokens_of_the_corpus_are_generated(fast_model, corpus):
     corpus contains (no control bytes, no stray scripts)."""
     texts, _ = fast_model.sample(40, temperature=2.0, top_p=1.0)
     assert set("".join(texts)) <= set("".join(corpus[0]))
-    assert fast_model.seen_ids_.sum() < len(fast_model.seen_ids_)
+    seen = fast_model.codec_.seen_ids_
+    assert seen.sum() < len(seen)
 
 
 def test_unlabelled_model_returns_texts_only(corpus):
@@ -171,7 +182,7 @@ def test_unlabelled_model_returns_texts_only(corpus):
 
 # ------------------------------------------------------------- termination
 def test_max_length_is_a_hard_cap(fast_model):
-    tok = fast_model.tokenizer_
+    tok = fast_model.codec_.tokenizer_
     texts, _ = fast_model.sample(30, max_length=3, temperature=1.5, top_p=1.0)
     assert all(len(ids) <= 3 for ids in tok.encode(texts))
     assert fast_model.sample_report_["unterminated"] > 0  # an undertrained model rambles
@@ -189,7 +200,8 @@ def test_end_token_stops_generation(trained_model):
 @pytest.mark.parametrize("bad, exc, name", [
     (dict(max_length=33), ValueError, "max_length"), (dict(max_length=0), ValueError, "max_length"),
     (dict(temperature=-1.0), ValueError, "temperature"), (dict(top_p=0.0), ValueError, "top_p"),
-    (dict(top_p=1.5), ValueError, "top_p"), (dict(filter="yes"), TypeError, "filter"),
+    (dict(top_p=1.5), ValueError, "top_p"), (dict(curate="yes"), TypeError, "curate"),
+    (dict(filter=True), TypeError, "filter"),
 ])
 def test_bad_sampling_arguments(fast_model, bad, exc, name):
     with pytest.raises(exc, match=name):
@@ -200,16 +212,18 @@ def test_bad_sampling_arguments(fast_model, bad, exc, name):
 def test_same_seed_same_texts_other_seed_other_texts(corpus, fast_model):
     twin = TextLM(**FAST).fit(*corpus)
     assert twin.history_ == fast_model.history_
-    assert twin.sample(20) == fast_model.sample(20) == fast_model.sample(20)
-    assert fast_model.sample(20, random_state=1) != fast_model.sample(20, random_state=2)
+    assert same(twin.sample(20), fast_model.sample(20))
+    assert same(fast_model.sample(20), fast_model.sample(20))
+    assert not same(fast_model.sample(20, random_state=1), fast_model.sample(20, random_state=2))
     other = TextLM(**dict(FAST, random_state=1)).fit(*corpus)
-    assert other.history_ != fast_model.history_ and other.sample(20) != fast_model.sample(20)
+    assert other.history_ != fast_model.history_
+    assert not same(other.sample(20), fast_model.sample(20))
 
 
 def test_global_rng_untouched(corpus, no_global_rng_change):
     est = TextLM(**dict(FAST, max_steps=5, dropout=0.2, random_state=None)).fit(*corpus)
     est.sample(5)
-    est.sample(5, filter=True)
+    est.sample(5, curate=True)
     no_global_rng_change()
 
 
@@ -218,7 +232,7 @@ def test_unicode_and_empty_strings(no_global_rng_change):
     texts = ["naïve café ☕", "日本語です", "", "emoji 🙂🙂", "", "Ελληνικά κείμενα"] * 3
     labels = ["x", "y"] * 9
     est = TextLM(**dict(FAST, max_steps=20)).fit(pd.Series(texts), pd.Series(labels))
-    assert est.train_texts_ == texts  # learned exactly, byte for byte
+    assert est.curator_.texts_ == texts  # learned exactly, byte for byte
     out, lab = est.sample(12, temperature=2.0)
     assert len(out) == 12 and all(isinstance(t, str) for t in out)
     assert set(lab) <= {"x", "y"}
@@ -230,7 +244,7 @@ def test_very_long_text_is_truncated_with_a_warning(corpus):
     texts[3] = "word " * 20000  # 100 kB: far past any context
     with pytest.warns(UserWarning, match=r"1 of 80 texts .* context_length=32"):
         est = TextLM(**dict(FAST, max_steps=5)).fit(texts, corpus[1])
-    assert est.n_truncated_ == 1 and len(est.train_texts_[3]) < 32 * 16
+    assert est.n_truncated_ == 1 and len(est.curator_.texts_[3]) < 32 * 16
     assert len(est.sample(3)[0]) == 3
 
 
@@ -255,7 +269,7 @@ def test_bad_fit_input(X, y, exc, match):
 
 @pytest.mark.parametrize("params, exc, name", [
     (dict(max_steps=0), ValueError, "max_steps"), (dict(vocab_size=100), ValueError, "vocab_size"),
-    (dict(d_model=30, n_heads=4), ValueError, "d_model"), (dict(dropout=1.0), ValueError, "dropout"),
+    (dict(width=30, n_heads=4), ValueError, "width"), (dict(dropout=1.0), ValueError, "dropout"),
     (dict(epochs=1.5), TypeError, "epochs"), (dict(overgenerate=0.5), ValueError, "overgenerate"),
     (dict(min_confidence=1.0), ValueError, "min_confidence"),
     (dict(duplicate_threshold=0), ValueError, "duplicate_threshold"),
@@ -287,10 +301,13 @@ def test_caller_data_not_modified(corpus):
 def test_fit_resample_lists_real_first(corpus):
     X, y = corpus[0][:50], corpus[1][:50]  # 40 animal, 10 number
     est = TextLM(**dict(FAST, max_steps=10))
-    X_res, y_res = est.fit_resample(np.array(X), pd.Series(y))
-    assert isinstance(X_res, list) and isinstance(y_res, list)
+    X_res, y_res = est.fit_resample(X, y)
+    assert isinstance(X_res, list) and isinstance(y_res, list)  # the callers' containers
     assert X_res[:50] == X and y_res[:50] == y
     assert y_res.count("animal") == y_res.count("number") == 40
+    X_arr, y_ser = est.fit_resample(np.array(X), pd.Series(y, name="topic"))
+    assert isinstance(X_arr, np.ndarray) and X_arr.tolist() == X_res
+    assert isinstance(y_ser, pd.Series) and y_ser.name == "topic"
     assert est.sampling_strategy_ == {"animal": 0, "number": 30}
     with pytest.raises(ValueError, match="needs y"):
         est.fit_resample(X, None)
@@ -305,9 +322,9 @@ def test_imblearn_pipeline_with_text_vectoriser(corpus):
     assert (pipe.predict(corpus[0]) == np.array(corpus[1])).mean() > 0.9
 
 
-# ------------------------------------------------------------------ filter
-def test_filter_drops_copies_and_reports(trained_model, judge, corpus):
-    texts, labels = trained_model.sample(y={"animal": 20, "number": 20}, filter=True)
+# ----------------------------------------------------------------- curation
+def test_curation_drops_copies_and_reports(trained_model, judge, corpus):
+    texts, labels = trained_model.sample(y={"animal": 20, "number": 20}, curate=True)
     report = trained_model.sample_report_
     assert len(texts) == len(labels) == report["returned"] == report["requested"] == 40
     assert report["generated"] >= 120  # over-generated 3x
@@ -315,16 +332,16 @@ def test_filter_drops_copies_and_reports(trained_model, judge, corpus):
     train = {t.lower() for t in corpus[0]}
     assert not any(t.lower() in train for t in texts) and len(set(texts)) == 40
     assert sorted(labels) == ["animal"] * 20 + ["number"] * 20
-    assert (judge.predict(texts) == np.array(labels)).mean() >= 0.95
+    assert (judge.predict(texts) == labels).mean() >= 0.95
     plain, _ = trained_model.sample(40)
     assert "dropped_duplicate" not in trained_model.sample_report_
-    assert sum(t.lower() in train for t in plain) > 0  # without the filter, copies
+    assert sum(t.lower() in train for t in plain) > 0  # without curation, copies
 
 
-def test_filter_param_and_shortfall_warning(corpus):
-    est = TextLM(**dict(TRAINED, filter=True, overgenerate=1.0, duplicate_threshold=0.05))
+def test_curate_param_and_shortfall_warning(corpus):
+    est = TextLM(**dict(TRAINED, curate=True, overgenerate=1.0, duplicate_threshold=0.05))
     est.fit(*corpus)  # a threshold this low calls nearly everything a near copy
-    with pytest.warns(UserWarning, match="the filter kept"):
+    with pytest.warns(UserWarning, match="curation kept"):
         texts, labels = est.sample(10)
     assert len(texts) == len(labels) < 10 and est.sample_report_["rounds"] == 4
 
@@ -337,9 +354,9 @@ def test_save_load_round_trip(fast_model, tmp_path):
     assert type(loaded) is TextLM and loaded.get_params() == fast_model.get_params()
     assert loaded.history_ == fast_model.history_
     assert loaded.classes_.tolist() == fast_model.classes_.tolist()
-    assert loaded.train_texts_ == fast_model.train_texts_
-    assert loaded.sample(25, random_state=3) == fast_model.sample(25, random_state=3)
-    assert loaded.sample(20, filter=True) == fast_model.sample(20, filter=True)
+    assert loaded.curator_.texts_ == fast_model.curator_.texts_
+    assert same(loaded.sample(25, random_state=3), fast_model.sample(25, random_state=3))
+    assert same(loaded.sample(20, curate=True), fast_model.sample(20, curate=True))
     with zipfile.ZipFile(path) as zf:
         doc = json.loads(zf.read("synthaug.json"))
         for name in zf.namelist():
@@ -351,7 +368,7 @@ def test_save_load_round_trip(fast_model, tmp_path):
 
 def test_pickle_round_trip(fast_model):
     twin = pickle.loads(pickle.dumps(fast_model))
-    assert twin.sample(10, random_state=5) == fast_model.sample(10, random_state=5)
+    assert same(twin.sample(10, random_state=5), fast_model.sample(10, random_state=5))
 
 
 def test_verbose_progress_bar(corpus, capfd):
@@ -362,9 +379,24 @@ def test_verbose_progress_bar(corpus, capfd):
     assert "TextLM" in err and "4/4" in err and "loss=" in err
 
 
-def test_sample_to_file_is_refused(fast_model, tmp_path):
-    with pytest.raises(NotImplementedError, match="sample_to_file"):
-        fast_model.sample_to_file(tmp_path / "x.csv", 3)
+def test_sample_to_file_writes_what_sample_returns(fast_model, tmp_path):
+    """One text per line (labels beside, in their own file), JSON lines with
+    labels, or CSV: the texts and labels of ``sample`` with the same seed,
+    whatever the chunking (the model samples in units of 8 here)."""
+    model = clone(fast_model).set_params(sample_batch_size=8).fit(*_corpus())
+    texts, labels = model.sample(21, random_state=4)
+    out = model.sample_to_file(tmp_path / "t.txt", 21, random_state=4, chunk_size=5)
+    assert out == (tmp_path / "t.txt", tmp_path / "t.labels.txt")
+    assert (tmp_path / "t.txt").read_text(encoding="utf-8").split("\n")[:-1] == texts
+    assert (tmp_path / "t.labels.txt").read_text().split() == labels.tolist()
+    model.sample_to_file(tmp_path / "t.jsonl", 21, random_state=4, chunk_size=13)
+    rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert [r["text"] for r in rows] == texts and [r["label"] for r in rows] == labels.tolist()
+    model.sample_to_file(tmp_path / "t.csv", 21, random_state=4)
+    frame = pd.read_csv(tmp_path / "t.csv", keep_default_na=False)
+    assert frame["text"].tolist() == texts and frame["label"].tolist() == labels.tolist()
+    with pytest.raises(ValueError, match=r"\.txt or \.jsonl or \.csv"):
+        model.sample_to_file(tmp_path / "t.npy", 3)
 
 
 # --------------------------------------------------------- pretrained path
@@ -384,11 +416,11 @@ def test_pretrained_fine_tunes_a_local_model(corpus, tmp_path, no_global_rng_cha
     est.fit(*corpus)
     texts, labels = est.sample(y={"animal": 4, "number": 4}, max_length=20)
     assert len(texts) == 8 and all(isinstance(t, str) for t in texts)
-    assert labels == ["animal"] * 4 + ["number"] * 4
-    assert est.sample(6, random_state=1) == est.sample(6, random_state=1)
+    assert labels.tolist() == ["animal"] * 4 + ["number"] * 4
+    assert same(est.sample(6, random_state=1), est.sample(6, random_state=1))
     est.save(tmp_path / "hf.synthaug")
     loaded = synthaug.load(tmp_path / "hf.synthaug")
-    assert loaded.sample(6, random_state=1) == est.sample(6, random_state=1)
+    assert same(loaded.sample(6, random_state=1), est.sample(6, random_state=1))
     no_global_rng_change()
 
 
@@ -397,7 +429,7 @@ def test_pretrained_fine_tunes_a_local_model(corpus, tmp_path, no_global_rng_cha
 def test_cuda_fit_sample_and_load_on_cpu(corpus, tmp_path):
     est = TextLM(**dict(FAST, device="cuda")).fit(*corpus)
     assert next(est.net_.parameters()).is_cuda
-    assert est.sample(10) == est.sample(10)
+    assert same(est.sample(10), est.sample(10))
     est.save(tmp_path / "m.zip")
     cpu = synthaug.load(tmp_path / "m.zip", device="cpu")
     assert len(cpu.sample(5)[0]) == 5

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from synthaug.codecs.text import ByteBPETokenizer
+from synthaug.codecs.bpe import ByteBPETokenizer
 from synthaug.nets.transformer import CausalTransformer, generate, next_tokens
 from synthaug.text_filter import TextQualityFilter, normalize
 

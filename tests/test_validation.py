@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from synthaug._validation import check_X_rows, check_y_fit, resolve_device, seed_from
+from synthaug.core.validation import check_X_rows, check_y_fit, resolve_device, seed_from
 
 # ------------------------------------------------------------- check_y_fit
 

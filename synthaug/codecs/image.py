@@ -24,6 +24,10 @@ import numbers
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
+
+from ..core.containers import concat
+from .base import Codec
 
 MIN_SIDE, MAX_SIDE = 8, 64
 CHANNELS = (1, 3)
@@ -125,8 +129,10 @@ def dataset_to_arrays(dataset, name: str = "X"):
     return stacked, (np.asarray(labels) if labels else None)
 
 
-class ImageCodec:
+class ImageCodec(Codec):
     """Records an image batch's container, dtype, layout and value range.
+
+    Its :attr:`layout` for the nets is the image shape ``(C, H, W)``.
 
     Attributes (after ``fit``)
     --------------------------
@@ -138,6 +144,55 @@ class ImageCodec:
     low_, high_ : float
         The value range mapped to ``[-1, 1]``.
     """
+
+    file_formats = (".npy",)
+
+    @staticmethod
+    def prepare(X, y):
+        """A map-style Dataset of ``(image, label)`` (or bare images) is
+        stacked into arrays; its labels are used as ``y``."""
+        if isinstance(X, Dataset):
+            X, y_ds = dataset_to_arrays(X)
+            if y_ds is not None and y is not None:
+                raise ValueError(
+                    "y was given but X is a Dataset that yields (image, label) pairs; "
+                    "pass y=None to use the Dataset's labels."
+                )
+            y = y_ds if y_ds is not None else y
+        return X, y
+
+    @staticmethod
+    def check_input(X) -> int:
+        return check_images(X)[0]
+
+    @staticmethod
+    def edit_tags(tags) -> None:
+        # images are (N, C, H, W) or (N, H, W), never a 2-d table
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+
+    def fit_transform(self, X) -> np.ndarray:
+        return self.fit(X).transform(X)
+
+    @property
+    def layout(self) -> tuple:
+        return self.shape_
+
+    def fitted_attributes(self) -> dict:
+        return {"image_shape_": self.shape_}
+
+    def decode(self, T, report=None):
+        return self.inverse_transform(T.float().cpu().numpy())
+
+    def join(self, parts: list):
+        # one part is already a new container of ours: no copy needed
+        return parts[0] if len(parts) == 1 else concat(parts)
+
+    def state(self) -> tuple[dict, dict]:
+        return image_codec_state(self), {}
+
+    def restore(self, config: dict, arrays: dict) -> None:
+        vars(self).update(vars(image_codec_from_state(config)))
 
     def fit(self, X) -> "ImageCodec":
         _, c, h, w = check_images(X)

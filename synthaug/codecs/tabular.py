@@ -31,7 +31,10 @@ import pandas as pd
 import torch
 from scipy.special import ndtri
 
-from .tabular_decode import DecodedColumns, DecodePlan, decode_on_device
+from ..core.validation import check_X_rows
+from .base import Codec
+from .tabular_decode import ColumnCollector, DecodedColumns, DecodePlan, decode_on_device
+from .tabular_state import codec_state, condition_position, restore_codec
 
 MAX_QUANTILES = 1000
 
@@ -130,14 +133,58 @@ def _fit_quantiles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q_u, np.bincount(inv, cdf) / np.bincount(inv)
 
 
-class TabularCodec:
-    """Encode a table (numpy array or pandas DataFrame) into a float matrix.
+class TabularCodec(Codec):
+    """Encode a table (numpy array, list of rows or DataFrame) into a float matrix.
 
     ``fit`` learns column kinds, categories and quantiles; ``transform`` gives
     an ``(n, width)`` float64 matrix laid out as :attr:`spans`;
     ``inverse_transform`` maps such a matrix (one-hot or probabilities in the
     softmax blocks) back to the fitted container, column names and dtypes.
+    Its :attr:`layout` for the nets is the spans as ``(width, activation)``.
     """
+
+    file_formats = (".csv", ".npy")
+    has_columns = True
+    check_input = staticmethod(check_X_rows)
+
+    @staticmethod
+    def edit_tags(tags) -> None:
+        # NaN is learned as a missing value and string columns as categories,
+        # so scikit-learn's checks must not demand that fit rejects them.
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.dataframe = True
+
+    def fit_transform(self, X) -> np.ndarray:
+        return self.fit(X).transform(X)
+
+    @property
+    def layout(self) -> list[tuple[int, str]]:
+        return [(s.width, s.activation) for s in self.spans]
+
+    def fitted_attributes(self) -> dict:
+        names = self.feature_names
+        out = {"n_features_in_": len(names)}
+        if self.container_ == "dataframe" and all(isinstance(c, str) for c in names):
+            out["feature_names_in_"] = np.asarray(names, dtype=object)
+        return out
+
+    def decode(self, T, report=None) -> DecodedColumns:
+        # decoded on T's device to plain arrays per chunk (only the decoded
+        # columns reach the host); the container is built once, by the collector
+        return self.decode_columns(T)
+
+    def collector(self, n_rows: int) -> ColumnCollector:
+        return ColumnCollector(self, n_rows)
+
+    def condition_position(self, conditions):
+        return condition_position(self, conditions)
+
+    def state(self) -> tuple[dict, dict]:
+        return codec_state(self)
+
+    def restore(self, config: dict, arrays: dict) -> None:
+        restore_codec(self, config, arrays, _Column)
 
     def fit(self, X) -> "TabularCodec":
         frame, self.container_, self.array_dtype_ = _as_frame(X)
@@ -191,7 +238,7 @@ class TabularCodec:
 
     def transform(self, X) -> np.ndarray:
         frame, container, _ = _as_frame(X)
-        if container != self.container_ or frame.shape[1] != len(self.columns_):
+        if _kind(container) != _kind(self.container_) or frame.shape[1] != len(self.columns_):
             raise ValueError(
                 f"X has {frame.shape[1]} columns ({container}); the codec was "
                 f"fitted on {len(self.columns_)} ({self.container_}). Pass data "
@@ -284,17 +331,18 @@ class TabularCodec:
                 miss, i_miss = missing[i_miss], i_miss + 1
             out[col.name] = _restore_numeric(col, values[i_num], miss)
             i_num += 1
-        if self.container_ == "ndarray" and np.dtype(self.array_dtype_) != object:
+        if self.container_ == "dataframe":
+            # the columns are fresh arrays of our own: no copy into 2-d blocks
+            return pd.DataFrame(out, columns=self.feature_names, copy=False)
+        if np.dtype(self.array_dtype_) != object:
             # fill the caller's dtype directly; a DataFrame round trip costs more
             arr = np.empty((n, len(self.columns_)), dtype=np.dtype(self.array_dtype_))
             for j, col in enumerate(self.columns_):
                 arr[:, j] = np.asarray(out[col.name])
-            return arr
-        # the columns are fresh arrays of our own: no copy into 2-d blocks
-        frame = pd.DataFrame(out, columns=self.feature_names, copy=False)
-        if self.container_ == "dataframe":
-            return frame
-        return frame.to_numpy(dtype=np.dtype(self.array_dtype_))
+        else:
+            frame = pd.DataFrame(out, columns=self.feature_names, copy=False)
+            arr = frame.to_numpy(dtype=object)
+        return arr.tolist() if self.container_ == "list" else arr
 
     def _plan(self, device) -> DecodePlan:
         """Index tensors and the knot table for decoding on ``device``, built
@@ -318,9 +366,15 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _kind(container: str) -> str:
+    """Lists and arrays of rows encode alike (a list is read as an array)."""
+    return "ndarray" if container == "list" else container
+
+
 def _as_frame(X) -> tuple[pd.DataFrame, str, str | None]:
     if isinstance(X, pd.DataFrame):
         return X, "dataframe", None
+    container = "list" if isinstance(X, (list, tuple)) else "ndarray"
     arr = np.asarray(X)
     # record the caller's dtype before fixed-width strings become objects,
     # so a '<U..' array comes back as '<U..' (decoded values are fit categories)
@@ -332,7 +386,7 @@ def _as_frame(X) -> tuple[pd.DataFrame, str, str | None]:
             f"X must be 2-dimensional (n_samples, n_features); got shape {arr.shape}. "
             "Reshape a single feature with X.reshape(-1, 1)."
         )
-    return pd.DataFrame(arr), "ndarray", dtype
+    return pd.DataFrame(arr), container, dtype
 
 
 def _restore_numeric(col: _Column, x: np.ndarray, missing: np.ndarray):
@@ -364,34 +418,3 @@ def _restore_categorical(col: _Column, codes: np.ndarray):
     if col.dtype == "object":  # a Series, or pandas 3 would infer its string dtype
         return pd.Series(values, dtype=object, copy=False)
     return pd.Series(values, dtype=object).astype(pd.api.types.pandas_dtype(col.dtype))
-
-
-def codec_state(codec: TabularCodec) -> tuple[dict, dict[str, np.ndarray]]:
-    """JSON-able description of a fitted codec, plus its quantile arrays."""
-    cols, arrays = [], {}
-    for j, col in enumerate(codec.columns_):
-        cols.append({
-            "name": _plain(col.name), "kind": col.kind, "dtype": col.dtype,
-            "has_missing": col.has_missing, "categories": col.categories,
-            "category_dtype": col.category_dtype,
-        })
-        if col.kind != "categorical":
-            arrays[f"codec.{j}.quantiles"] = col.quantiles
-            arrays[f"codec.{j}.cdf"] = col.cdf
-    config = {"container": codec.container_, "array_dtype": codec.array_dtype_, "columns": cols}
-    return config, arrays
-
-
-def codec_from_state(config: dict, arrays: dict[str, np.ndarray]) -> TabularCodec:
-    codec = TabularCodec()
-    codec.container_ = config["container"]
-    codec.array_dtype_ = config["array_dtype"]
-    codec.columns_ = []
-    for j, c in enumerate(config["columns"]):
-        col = _Column(c["name"], c["kind"], c["dtype"], c["has_missing"],
-                      c["categories"], c["category_dtype"])
-        if col.kind != "categorical":
-            col.quantiles = arrays[f"codec.{j}.quantiles"]
-            col.cdf = arrays[f"codec.{j}.cdf"]
-        codec.columns_.append(col)
-    return codec

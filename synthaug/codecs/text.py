@@ -1,192 +1,240 @@
-"""A byte-level BPE tokenizer learned from the user's own corpus.
+"""Texts <-> token id sequences, and back.
 
-Why bytes plus a small byte-pair vocabulary:
+Texts come as a list, tuple, 1-d array, pandas Series (or one-column
+DataFrame) of ``str``; samples come back in the same container. The
+default tokenizer is a byte-level BPE learned from the texts themselves
+(:mod:`synthaug.codecs.bpe`); :class:`synthaug.codecs.text_hf.HFTextCodec`
+uses a pretrained model's own tokenizer instead.
 
-* **Bytes** (256 ids) make every string representable: any script, emoji or
-  stray control character, with no unknown token and no normalisation that
-  would change the user's text. A character-level vocabulary learned from a
-  small corpus cannot say that, and a pretrained subword vocabulary cannot
-  be downloaded here.
-* **Pure bytes** make sequences long (one id per byte, 2-4 per non-Latin
-  character), which costs attention time and context. A few hundred merges
-  learned on the corpus (byte-pair encoding, Sennrich et al. 2016) shorten
-  English text about threefold while keeping the byte fallback.
-* Merges never start a token with whitespace-after-text (the right half of a
-  merge may not begin with a whitespace byte), so tokens stay within one word
-  (``" the"``, ``"ing"``); on a tiny corpus an unconstrained BPE would learn
-  whole memorised phrases. Merges seen fewer than ``min_frequency`` times are
-  not learned, so a tiny corpus gets a small vocabulary.
-
-Training and encoding work on one flat int array holding every text (``-1``
-between texts), so each merge is a handful of vectorised numpy operations.
-Ids: ``0..255`` bytes, then merges, then the specials ``eos`` (end of text)
-and ``bos`` (start of an unlabelled text); a model may append its own tokens
-(class labels) after ``n_tokens``. No padding id is needed: batches are
-right-padded and causal attention never lets a real position see padding.
+Each training text becomes its token ids followed by the end token; a text
+longer than ``context_length`` tokens is cut (with a warning) and keeps no
+end token, since it did not end there. The codec's :attr:`layout` tells a
+language-model engine the vocabulary size, the end and start tokens and
+which ids the corpus uses.
 """
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 
-_SEP = -1  # boundary between texts in the flat array; never merged across
-_WHITESPACE = np.zeros(256, dtype=bool)
-_WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
+from .base import Codec
+from .bpe import ByteBPETokenizer
+
+# Characters kept per text before tokenising: far more than any context holds
+# (a token is rarely longer than a word), and it bounds the tokenizer's work
+# on a pathological multi-megabyte text.
+CHARS_PER_TOKEN_CAP = 16
 
 
-class ByteBPETokenizer:
-    """Byte-level BPE: ``fit`` learns merges, ``encode``/``decode`` map texts.
+@dataclass
+class TokenLayout:
+    """What a language model needs of the encoding.
 
-    Parameters
-    ----------
-    vocab_size : int >= 256, default=512
-        Bytes plus learned merges (the specials come on top). 256 gives a pure
-        byte tokenizer.
-    min_frequency : int >= 1, default=2
-        A pair must occur this often in the corpus to become a token.
-
-    Attributes
-    ----------
-    merges_ : ndarray of shape (n_merges, 2)
-        Token ids merged, in the order learned; merge ``i`` creates id ``256 + i``.
-    eos_id, bos_id : int
-        End-of-text and start-of-text ids; every id ``< eos_id`` is text.
-    n_tokens : int
-        Number of ids this tokenizer uses (bytes + merges + specials).
+    ``allowed``: bool mask of the ids a native model may generate (those the
+    corpus uses), or None; ``tokenizer``: a pretrained tokenizer the engine
+    adds its label tokens to, or None.
     """
 
-    def __init__(self, vocab_size: int = 512, min_frequency: int = 2):
-        if vocab_size < 256:
-            raise ValueError(f"vocab_size must be >= 256 (the bytes); got {vocab_size}.")
-        self.vocab_size = int(vocab_size)
-        self.min_frequency = int(min_frequency)
-
-    # ------------------------------------------------------------ learning
-    def fit(self, texts) -> "ByteBPETokenizer":
-        """Learn merges from ``texts`` (a sequence of str)."""
-        self.fit_encode(texts)
-        return self
-
-    def fit_encode(self, texts) -> list[np.ndarray]:
-        """Learn merges and return the encoded corpus (saves a second pass)."""
-        flat = _flatten(texts)
-        n_max = self.vocab_size - 256
-        # A code space fixed in advance, so pair codes stay stable as ids grow.
-        width = self.vocab_size
-        merges = np.zeros((n_max, 2), dtype=np.int64)
-        starts_ws = np.zeros(width, dtype=bool)
-        starts_ws[:256] = _WHITESPACE
-        n = 0
-        while n < n_max:
-            left, right = flat[:-1], flat[1:]
-            ok = (left >= 0) & (right >= 0)
-            ok[ok] = ~starts_ws[right[ok]]
-            if not ok.any():
-                break
-            counts = np.bincount(left[ok] * width + right[ok], minlength=width * width)
-            best = int(counts.argmax())  # ties -> smallest code: deterministic
-            if counts[best] < self.min_frequency:
-                break
-            p, q = divmod(best, width)
-            new = 256 + n
-            flat = _merge(flat, p, q, new)
-            merges[n] = (p, q)
-            starts_ws[new] = starts_ws[p]
-            n += 1
-        self._set_merges(merges[:n])
-        return _split(flat)
-
-    def _set_merges(self, merges: np.ndarray) -> None:
-        self.merges_ = np.asarray(merges, dtype=np.int64).reshape(-1, 2)
-        n = 256 + len(self.merges_)
-        self.eos_id, self.bos_id = n, n + 1
-        self.n_tokens = n + 2
-        # bytes of every id, as one flat buffer + offsets, for vectorised decoding
-        pieces = [bytes([b]) for b in range(256)]
-        for p, q in self.merges_.tolist():
-            pieces.append(pieces[p] + pieces[q])
-        pieces += [b"", b""]  # specials decode to nothing
-        self._tok_len = np.array([len(x) for x in pieces], dtype=np.int64)
-        self._tok_off = np.concatenate([[0], np.cumsum(self._tok_len)[:-1]])
-        self._tok_bytes = np.frombuffer(b"".join(pieces), dtype=np.uint8)
-
-    # ------------------------------------------------------------- mapping
-    def encode(self, texts) -> list[np.ndarray]:
-        """Token ids of each text (int64 arrays, no specials added)."""
-        flat = _flatten(texts)
-        for i, (p, q) in enumerate(self.merges_.tolist()):
-            flat = _merge(flat, p, q, 256 + i)
-        return _split(flat)
-
-    def decode(self, ids) -> list[str]:
-        """Texts from id sequences; specials (and ids past ``n_tokens``) are skipped.
-
-        Bytes that do not form valid UTF-8 (a model may emit half of a
-        multi-byte character) are dropped, so the result is always a clean str.
-        """
-        seqs = [np.asarray(s, dtype=np.int64).ravel() for s in ids]
-        if not seqs:
-            return []
-        lens = np.array([len(s) for s in seqs])
-        flat = np.concatenate(seqs) if lens.sum() else np.zeros(0, np.int64)
-        flat = np.where((flat >= 0) & (flat < self.n_tokens), flat, self.eos_id)
-        nbytes = self._tok_len[flat]
-        # byte positions: each token's offset repeated over its length, plus 0..len-1
-        first = np.repeat(self._tok_off[flat], nbytes)
-        within = np.arange(nbytes.sum()) - np.repeat(np.cumsum(nbytes) - nbytes, nbytes)
-        data = self._tok_bytes[first + within].tobytes()
-        # byte offset of each text's end: cumulative bytes up to its last token
-        ends = np.r_[0, np.cumsum(nbytes)][np.cumsum(lens)].tolist()
-        return [
-            data[s:e].decode("utf-8", errors="ignore") for s, e in zip([0, *ends[:-1]], ends)
-        ]
-
-    # --------------------------------------------------------- persistence
-    def get_state(self) -> tuple[dict, dict]:
-        """JSON config and arrays that rebuild this tokenizer."""
-        config = {"vocab_size": self.vocab_size, "min_frequency": self.min_frequency}
-        return config, {"merges": self.merges_.astype(np.int32)}
-
-    @classmethod
-    def from_state(cls, config: dict, arrays: dict) -> "ByteBPETokenizer":
-        tok = cls(config["vocab_size"], config["min_frequency"])
-        merges = np.asarray(arrays["merges"], dtype=np.int64)
-        if merges.ndim != 2 or merges.shape[1] != 2 or len(merges) > tok.vocab_size - 256:
-            raise ValueError(f"tokenizer merges have shape {merges.shape}")
-        # each merge may only use ids that exist before it
-        defined = 256 + np.arange(len(merges))
-        if len(merges) and (merges.min() < 0 or (merges.max(1) >= defined).any()):
-            raise ValueError("tokenizer merges refer to ids not yet defined")
-        tok._set_merges(merges)
-        return tok
+    n_tokens: int
+    eos_id: int
+    bos_id: int
+    allowed: np.ndarray | None = None
+    tokenizer: object = None
 
 
-def _flatten(texts) -> np.ndarray:
-    """All texts' UTF-8 bytes in one int64 array, ``-1`` after each text."""
-    parts = []
-    for t in texts:
-        parts.append(t.encode("utf-8"))
-        parts.append(b"\xff")  # never occurs in UTF-8: a safe placeholder
-    buf = np.frombuffer(b"".join(parts), dtype=np.uint8).astype(np.int64)
-    buf[buf == 0xFF] = _SEP
-    return buf
+class TextCodec(Codec):
+    """Byte-level BPE tokens of the user's texts (see the module docstring)."""
+
+    file_formats = (".txt", ".jsonl", ".csv")
+
+    def __init__(self, vocab_size: int = 512, context_length: int = 128):
+        self.vocab_size, self.context_length = vocab_size, context_length
+
+    @staticmethod
+    def check_input(X) -> int:
+        n = len(as_texts(X))
+        if n < 2:
+            raise ValueError(
+                f"X has {n} text(s) while a minimum of 2 is required: a language "
+                "model needs at least 2 texts (in practice dozens) to learn from."
+            )
+        return n
+
+    @staticmethod
+    def edit_tags(tags) -> None:
+        tags.input_tags.two_d_array = False
+        tags.input_tags.one_d_array = True
+        tags.input_tags.string = True
+
+    # ------------------------------------------------------------ encoding
+    def _new_tokenizer(self) -> None:
+        self.tokenizer_ = ByteBPETokenizer(self.vocab_size)
+
+    def _encode(self, texts: list[str]) -> list[np.ndarray]:
+        return self.tokenizer_.fit_encode(texts)
+
+    def _decode_ids(self, seqs) -> list[str]:
+        return self.tokenizer_.decode(seqs)
+
+    @property
+    def eos_id(self) -> int:
+        return self.tokenizer_.eos_id
+
+    @property
+    def layout(self) -> TokenLayout:
+        tok = self.tokenizer_
+        return TokenLayout(tok.n_tokens, tok.eos_id, tok.bos_id, self.seen_ids_)
+
+    def fit_transform(self, X) -> list[np.ndarray]:
+        """Learn the tokenizer; the training texts as token id arrays."""
+        self.container_ = _container_of(X)
+        texts = as_texts(X)
+        cap = CHARS_PER_TOKEN_CAP * self.context_length
+        cut = [len(t) > cap for t in texts]
+        self._new_tokenizer()
+        ids = self._encode([t[:cap] for t in texts])
+        eos, room = self.eos_id, self.context_length
+        seqs, self.n_truncated_ = [], 0
+        for s, was_cut in zip(ids, cut):
+            if was_cut or len(s) >= room:  # no room for the end token: it did not end here
+                seqs.append(s[:room])
+                self.n_truncated_ += 1
+            else:
+                seqs.append(np.r_[s, eos])
+        if self.n_truncated_:
+            warnings.warn(
+                f"{self.n_truncated_} of {len(texts)} texts in X are longer than "
+                f"context_length={room} tokens; only their first tokens are learned "
+                "(raise context_length to keep more).", UserWarning, stacklevel=4,
+            )
+        self._note_seen(seqs)
+        return seqs
+
+    def _note_seen(self, seqs) -> None:
+        # only ids the corpus uses may be generated (a byte the texts never
+        # contain, a control character or a foreign script, is never right)
+        self.seen_ids_ = np.zeros(self.eos_id + 1, dtype=bool)
+        self.seen_ids_[np.concatenate([*seqs, [self.eos_id]]).astype(np.int64)] = True
+
+    def training_texts(self, seqs) -> list[str]:
+        """The training texts as learned (truncated ones cut)."""
+        eos = self.eos_id
+        return self._decode_ids([np.asarray(s)[np.asarray(s) != eos] for s in seqs])
+
+    def fitted_attributes(self) -> dict:
+        return {"n_truncated_": int(self.n_truncated_)}
+
+    # ------------------------------------------------------------ decoding
+    def decode(self, T, report=None) -> list[str]:
+        """Texts from ``(n, length)`` token ids, each cut at its end token;
+        ``report["unterminated"]`` counts texts that never ended."""
+        out = T.cpu().numpy()
+        is_end = out == self.eos_id
+        ended = is_end.any(1)
+        lengths = np.where(ended, is_end.argmax(1), out.shape[1])
+        if report is not None:
+            report["unterminated"] = report.get("unterminated", 0) + int((~ended).sum())
+        return self._decode_ids([row[:k] for row, k in zip(out, lengths)])
+
+    def join(self, parts: list):
+        texts = [t for part in parts for t in part]
+        kind, name, dtype = self.container_
+        if kind == "ndarray":
+            return np.array(texts, dtype=object) if dtype == "O" else np.array(texts)
+        if kind in ("series", "dataframe"):
+            series = pd.Series(texts, name=name, dtype=object).astype(dtype)
+            return series.to_frame() if kind == "dataframe" else series
+        return texts
+
+    # --------------------------------------------------------------- state
+    def state(self) -> tuple[dict, dict]:
+        config, arrays = self.tokenizer_.get_state()
+        kind, name, dtype = self.container_
+        return ({"tokenizer": config, "container": [kind, name, dtype],
+                 "n_truncated": int(self.n_truncated_)},
+                {**{f"tokenizer.{k}": v for k, v in arrays.items()}, "seen_ids": self.seen_ids_})
+
+    def restore(self, config: dict, arrays: dict) -> None:
+        self.tokenizer_ = ByteBPETokenizer.from_state(
+            config["tokenizer"],
+            {k[10:]: v for k, v in arrays.items() if k.startswith("tokenizer.")})
+        self.seen_ids_ = np.asarray(arrays["seen_ids"], dtype=bool)
+        self._restore_common(config)
+
+    def _restore_common(self, config: dict) -> None:
+        kind, name, dtype = config["container"]
+        if kind not in ("list", "ndarray", "series", "dataframe"):
+            raise ValueError(f"unknown text container {kind!r} in the model file")
+        self.container_ = (kind, name, str(dtype))
+        self.n_truncated_ = int(config["n_truncated"])
 
 
-def _split(flat: np.ndarray) -> list[np.ndarray]:
-    ends = np.flatnonzero(flat == _SEP)
-    starts = np.r_[0, ends[:-1] + 1]
-    return [flat[s:e].copy() for s, e in zip(starts.tolist(), ends.tolist())]
+def _container_of(X) -> tuple:
+    """(kind, name, dtype) of a text container, to give samples the same one."""
+    if isinstance(X, pd.DataFrame):
+        return "dataframe", _plain_name(X.columns[0]), str(X.dtypes.iloc[0])
+    if isinstance(X, pd.Series):
+        return "series", _plain_name(X.name), str(X.dtype)
+    if isinstance(X, np.ndarray):
+        return "ndarray", None, "O" if X.dtype == object else X.dtype.str
+    return "list", None, None
 
 
-def _merge(flat: np.ndarray, p: int, q: int, new: int) -> np.ndarray:
-    """Replace non-overlapping (p, q) pairs, scanning left to right, by ``new``."""
-    at = np.flatnonzero((flat[:-1] == p) & (flat[1:] == q))
-    if p == q and at.size:
-        # a run "p p p" matches at i and i+1; left to right keeps i, i+2, ...
-        run_start = np.r_[True, np.diff(at) != 1]
-        first = at[run_start][np.cumsum(run_start) - 1]
-        at = at[(at - first) % 2 == 0]
-    if not at.size:
-        return flat
-    flat = flat.copy()
-    flat[at] = new
-    return np.delete(flat, at + 1)
+def _plain_name(name):
+    return name if name is None or isinstance(name, (str, int, float, bool)) else str(name)
+
+
+def as_texts(X, name: str = "X") -> list[str]:
+    """``X`` as a list of str, or a TypeError/ValueError naming ``name``."""
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"{name} is a DataFrame with {X.shape[1]} columns; pass the text "
+                f"column itself ({name}['text'])."
+            )
+        X = X.iloc[:, 0]
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{name} is a single {type(X).__name__}; pass a list of texts, e.g. [{name}]."
+        )
+    if isinstance(X, (pd.Series, np.ndarray)):
+        if X.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-dimensional (one text per entry); got shape {X.shape}."
+            )
+        items = X.tolist()
+    elif isinstance(X, (list, tuple)):
+        items = list(X)
+    else:
+        raise TypeError(
+            f"{name} must be a list, tuple, 1-d array or pandas Series of str; "
+            f"got {type(X).__name__}."
+        )
+    for i, t in enumerate(items):
+        if not isinstance(t, str):
+            what = "a missing value" if t is None or (isinstance(t, float) and t != t) else (
+                f"a {type(t).__name__} ({t!r:.40})"
+            )
+            raise TypeError(
+                f"{name}[{i}] is {what}, but every entry of {name} must be a str; "
+                "convert or drop it (empty strings are fine)."
+            )
+    return [str(t) for t in items]  # np.str_ -> str
+
+
+def texts_to_arrays(texts: list[str]) -> dict:
+    """A list of str as a uint8 UTF-8 buffer and end offsets (no object arrays)."""
+    data = [t.encode("utf-8") for t in texts]
+    return {
+        "bytes": np.frombuffer(b"".join(data), dtype=np.uint8).copy(),
+        "ends": np.cumsum([len(b) for b in data], dtype=np.int64),
+    }
+
+
+def texts_from_arrays(buf: np.ndarray, ends: np.ndarray) -> list[str]:
+    raw = np.asarray(buf, dtype=np.uint8).tobytes()
+    ends = np.asarray(ends, dtype=np.int64).tolist()
+    return [raw[s:e].decode("utf-8") for s, e in zip([0, *ends[:-1]], ends)]

@@ -1,4 +1,5 @@
-"""The estimators users import."""
+"""The estimators users import: thin classes, each its parameters plus the
+(codec, engine) pair it is made of."""
 from .image_gan import ImageGAN
 from .image_vae import ImageVAE
 from .tabular_gan import TabularGAN

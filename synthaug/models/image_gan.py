@@ -1,19 +1,17 @@
 """ImageGAN: a class-conditional DCGAN-style GAN for small images."""
 from __future__ import annotations
 
-import copy
+from functools import partial
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
-
-from .._validation import check_positive
-from ..base import BaseAugmenter, seeded_init
-from ..nets.conv import ConditionalGenerator, ProjectionDiscriminator, hinge_gan_step
-from ._image import ImageMixin, batch_indices, check_finite
+from ..codecs.image import ImageCodec
+from ..core.estimator import BaseAugmenter, Parts
+from ..core.params import COMMON, RESAMPLING, Count, Positive, Unit
+from ..engines.conditioning import ImageConditioning
+from ..engines.gan import ImageGANEngine
+from ..nets.conv import ConditionalGenerator
 
 
-class ImageGAN(ImageMixin, BaseAugmenter):
+class ImageGAN(BaseAugmenter):
     """Class-conditional GAN for images (DCGAN generator, projection critic).
 
     The generator maps noise and a one-hot label to an image through
@@ -42,22 +40,33 @@ class ImageGAN(ImageMixin, BaseAugmenter):
         in about a quarter of the steps.
     ema_decay : float in [0, 1), default=0.999
         Decay of the averaged generator used for sampling (0 keeps the last step).
+    temperature : float > 0, default=1.0
+        Scale of the noise vector when sampling (the truncation trick of
+        BigGAN, Brock et al. 2019): below 1, images stay nearer the modes
+        the generator learned.
     augment : bool, default=True
         Random translations of real and fake images before the discriminator
         (DiffAugment, Zhao et al. 2020): the generator never learns them, but
         a critic that sees few images no longer memorises them.
-    sampling_strategy, synthetic_ratio, device, random_state, verbose
+    sampling_strategy, synthetic_ratio, sample_batch_size, device, random_state, verbose
         As for :class:`synthaug.ImageVAE`.
 
     Attributes
     ----------
     classes_, class_counts_, image_shape_, codec_, device_
         As for :class:`synthaug.ImageVAE`.
-    history_ : dict of per-epoch mean ``loss_d`` and ``loss_g``
-    generator_ : the averaged :class:`synthaug.nets.conv.ConditionalGenerator`
+    history_ : dict of per-epoch mean ``discriminator`` and ``generator`` losses
+    engine_ : the fitted :class:`synthaug.engines.gan.ImageGANEngine`
+    net_ : the averaged :class:`synthaug.nets.conv.ConditionalGenerator`
+        (``engine_.net``; the critic is discarded after fit)
     """
 
-    _net_name = "generator"  # fitted as generator_, saved under "generator.*"
+    _codec_class = ImageCodec
+    _parameter_constraints = {
+        "epochs": [Count()], "batch_size": [Count()], "width": [Count()],
+        "latent_dim": [Count()], "learning_rate": [Positive()], "ema_decay": [Unit("left")],
+        "temperature": [Positive()], "augment": ["boolean"], **RESAMPLING, **COMMON,
+    }
 
     def __init__(
         self,
@@ -68,9 +77,11 @@ class ImageGAN(ImageMixin, BaseAugmenter):
         latent_dim=64,
         learning_rate=1e-3,
         ema_decay=0.999,
+        temperature=1.0,
         augment=True,
         sampling_strategy="auto",
         synthetic_ratio=None,
+        sample_batch_size=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -81,73 +92,26 @@ class ImageGAN(ImageMixin, BaseAugmenter):
         self.latent_dim = latent_dim
         self.learning_rate = learning_rate
         self.ema_decay = ema_decay
+        self.temperature = temperature
         self.augment = augment
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
+        self.sample_batch_size = sample_batch_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_params(self) -> None:
-        for name in ("epochs", "batch_size", "width", "latent_dim"):
-            check_positive(getattr(self, name), name, integer=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.ema_decay, "ema_decay", allow_zero=True)
-        if self.ema_decay >= 1:
-            raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}.")
-        if not isinstance(self.augment, (bool, np.bool_)):
-            raise TypeError(f"augment must be True or False; got {self.augment!r}.")
-        if self.synthetic_ratio is not None:
-            check_positive(self.synthetic_ratio, "synthetic_ratio")
-
-    def _build_generator(self) -> ConditionalGenerator:
-        return ConditionalGenerator(latent_dim=self.latent_dim, **self._net_dims())
-
-    def _build_nets(self):
-        dims = self._net_dims()
-        return self._build_generator(), ProjectionDiscriminator(**dims)
-
-    def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
-        dev = self.device_
-        X = torch.as_tensor(M, dtype=torch.float32, device=dev)
-        y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
-        G, D = (m.to(dev).train() for m in seeded_init(seed, self._build_nets))
-        ema = copy.deepcopy(G).requires_grad_(False)
-        opt_g, opt_d = (
-            torch.optim.Adam(m.parameters(), lr=self.learning_rate, betas=(0.5, 0.999))
-            for m in (G, D)
+    def _make_parts(self) -> Parts:
+        net = partial(conv_generator_net, width=self.width, latent_dim=self.latent_dim)
+        engine = ImageGANEngine(
+            net, partial(ImageConditioning, drop_last=True), epochs=self.epochs,
+            batch_size=self.batch_size, learning_rate=self.learning_rate,
+            ema_decay=self.ema_decay, width=self.width, augment=bool(self.augment),
         )
-        gen = torch.Generator(device=dev).manual_seed(seed)
-        self.history_ = {"loss_d": [], "loss_g": []}
-        bar = tqdm(range(self.epochs), disable=not self.verbose, desc="ImageGAN", unit="epoch")
-        step = 0
-        for _ in bar:
-            sums, seen = torch.zeros(2, device=dev), 0
-            for rows in batch_indices(len(X), self.batch_size, gen, dev, drop_last=True):
-                losses = hinge_gan_step(
-                    G, D, opt_g, opt_d, X[rows], None if y is None else y[rows], gen, self.augment
-                )
-                step += 1
-                _ema_update(ema, G, min(float(self.ema_decay), (1 + step) / (10 + step)))
-                sums += torch.stack(losses) * len(rows)
-                seen += len(rows)
-            epoch = (sums / seen).tolist()  # one host sync per epoch
-            check_finite(epoch, "ImageGAN")
-            for key, value in zip(self.history_, epoch):
-                self.history_[key].append(value)
-            bar.set_postfix(d=f"{epoch[0]:.3f}", g=f"{epoch[1]:.3f}")
-        # only the averaged generator is kept: the critic is not needed to sample
-        self.generator_ = ema.eval()
-
-    def _build_sampling_net(self) -> ConditionalGenerator:
-        # frozen, as the weight average kept by fit is
-        return self._build_generator().requires_grad_(False)
+        return Parts(ImageCodec(), engine)
 
 
-@torch.no_grad()
-def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    # warm-up (decay grows from 0.1) so a short fit is not stuck near the init
-    for e, p in zip(ema.parameters(), model.parameters()):
-        e.lerp_(p, 1.0 - decay)
-    for e, b in zip(ema.buffers(), model.buffers()):
-        e.copy_(b)
+def conv_generator_net(layout, conditioning, width, latent_dim) -> ConditionalGenerator:
+    """The generator for an image shape ``(C, H, W)`` and number of classes."""
+    c, h, w = layout
+    return ConditionalGenerator(c, h, w, conditioning.dim, width, latent_dim)

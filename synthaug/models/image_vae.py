@@ -1,18 +1,17 @@
 """ImageVAE: a class-conditional convolutional VAE for small images."""
 from __future__ import annotations
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
+from functools import partial
 
-from .._validation import check_positive
-from ..base import BaseAugmenter, seeded_init
+from ..codecs.image import ImageCodec
+from ..core.estimator import BaseAugmenter, Parts
+from ..core.params import COMMON, RESAMPLING, Count, NonNegative, Positive
+from ..engines.conditioning import ImageConditioning
+from ..engines.vae import VAEEngine
 from ..nets.conv import ConvVAE
-from ..nets.noise import StreamNoise
-from ._image import ImageMixin, batch_indices, check_finite
 
 
-class ImageVAE(ImageMixin, BaseAugmenter):
+class ImageVAE(BaseAugmenter):
     """Class-conditional convolutional variational autoencoder for images.
 
     Fits on numpy arrays or torch tensors of shape ``(N, C, H, W)`` or
@@ -36,12 +35,18 @@ class ImageVAE(ImageMixin, BaseAugmenter):
     weight_decay : float, default=0.0
     beta : float, default=1.0
         Weight of the KL term; lower values give sharper, less varied images.
+    temperature : float > 0, default=1.0
+        Scale of the latent draw when sampling: below 1, images stay nearer
+        each class's typical images (BigGAN's truncation trick).
     sampling_strategy : float, str, dict or callable, default="auto"
         How many images ``fit_resample`` adds per class, with imbalanced-learn's
         meanings (see :mod:`synthaug.sampling`).
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` instead adds ``round(synthetic_ratio * n_c)``
         images to every class ``c``.
+    sample_batch_size : int or None, default=None
+        Images generated per device call. None keeps one call near 2**25
+        floats of activations (``sample_batch_size_`` says how many).
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
         Resolved in ``fit``; "auto" picks CUDA when present.
     random_state : int, RandomState or None, default=None
@@ -55,8 +60,16 @@ class ImageVAE(ImageMixin, BaseAugmenter):
     codec_ : :class:`synthaug.codecs.image.ImageCodec` (container, dtype, range)
     device_ : torch.device the network lives on
     history_ : dict of per-epoch mean ``loss``, ``reconstruction`` and ``kl``
-    net_ : the fitted :class:`synthaug.nets.conv.ConvVAE`
+    engine_ : the fitted :class:`synthaug.engines.vae.VAEEngine`
+    net_ : the fitted :class:`synthaug.nets.conv.ConvVAE` (``engine_.net``)
     """
+
+    _codec_class = ImageCodec
+    _parameter_constraints = {
+        "epochs": [Count()], "batch_size": [Count()], "width": [Count()],
+        "latent_dim": [Count()], "learning_rate": [Positive()], "weight_decay": [NonNegative()],
+        "beta": [NonNegative()], "temperature": [Positive()], **RESAMPLING, **COMMON,
+    }
 
     def __init__(
         self,
@@ -68,8 +81,10 @@ class ImageVAE(ImageMixin, BaseAugmenter):
         learning_rate=2e-3,
         weight_decay=0.0,
         beta=1.0,
+        temperature=1.0,
         sampling_strategy="auto",
         synthetic_ratio=None,
+        sample_batch_size=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -81,53 +96,23 @@ class ImageVAE(ImageMixin, BaseAugmenter):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.beta = beta
+        self.temperature = temperature
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
+        self.sample_batch_size = sample_batch_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_params(self) -> None:
-        for name in ("epochs", "batch_size", "width", "latent_dim"):
-            check_positive(getattr(self, name), name, integer=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.weight_decay, "weight_decay", allow_zero=True)
-        check_positive(self.beta, "beta", allow_zero=True)
-        if self.synthetic_ratio is not None:
-            check_positive(self.synthetic_ratio, "synthetic_ratio")
+    def _make_parts(self) -> Parts:
+        net = partial(conv_vae_net, width=self.width, latent_dim=self.latent_dim)
+        engine = VAEEngine(net, ImageConditioning, epochs=self.epochs,
+                           batch_size=self.batch_size, learning_rate=self.learning_rate,
+                           weight_decay=self.weight_decay, beta=self.beta)
+        return Parts(ImageCodec(), engine)
 
-    def _build_net(self) -> ConvVAE:
-        return ConvVAE(latent_dim=self.latent_dim, **self._net_dims())
 
-    def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
-        dev = self.device_
-        X = torch.as_tensor(M, dtype=torch.float32, device=dev)
-        y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
-        self.net_ = seeded_init(seed, self._build_net).to(dev)
-        self.net_.train()
-        opt = torch.optim.Adam(
-            self.net_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
-        gen = torch.Generator(device=dev).manual_seed(seed)
-        self.history_ = {"loss": [], "reconstruction": [], "kl": []}
-        bar = tqdm(range(self.epochs), disable=not self.verbose, desc="ImageVAE", unit="epoch")
-        for _ in bar:
-            sums = torch.zeros(3, device=dev)
-            for rows in batch_indices(len(X), self.batch_size, gen, dev):
-                noise = StreamNoise(gen, len(rows), dev)
-                loss, recon, kl = self.net_.loss(
-                    X[rows], None if y is None else y[rows], noise, self.beta
-                )
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sums += torch.stack([loss.detach(), recon, kl]) * len(rows)
-            epoch = (sums / len(X)).tolist()  # one host sync per epoch, not per step
-            check_finite(epoch, "ImageVAE")
-            for key, value in zip(self.history_, epoch):
-                self.history_[key].append(value)
-            bar.set_postfix(loss=f"{epoch[0]:.3f}")
-        self.net_.eval()
-
-    def _build_sampling_net(self) -> ConvVAE:
-        return self._build_net()
+def conv_vae_net(layout, conditioning, width, latent_dim) -> ConvVAE:
+    """The VAE for an image shape ``(C, H, W)`` and number of classes."""
+    c, h, w = layout
+    return ConvVAE(c, h, w, conditioning.dim, width, latent_dim)

@@ -1,32 +1,17 @@
 """TabularGAN: a conditional Wasserstein GAN for mixed-type tables."""
 from __future__ import annotations
 
-import copy
-import math
+from functools import partial
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
-
-from .._validation import check_positive
-from ..base import BaseAugmenter, seeded_init
-from ..nets.conditioning import TrainingSampler
-from ..nets.gan import LabelClassifier, PackedCritic, TabularGenerator, critic_loss, label_loss
-from ..nets.noise import StreamNoise
-from ._tabular import TabularMixin, check_pseudo_labels
-
-ADAM_BETAS = (0.5, 0.9)  # the WGAN-GP paper's choice, also CTGAN's
-# The label classifier's weight decay. It sees the same few real rows at
-# every step, so without a strong decay it memorises them: where the label
-# says little about the row it then pushes generated rows towards memorised
-# rows of the requested class and fights the condition vector (a test fixture
-# with a label independent of the features lost its column conditioning in 3
-# of 8 seeds at 1e-6, none at 1e-2). On the tabular benchmark 1e-2 scored +0.22
-# points against +0.15 at 1e-6 (run exp_wd, benchmarks/RESULTS.md).
-CLASSIFIER_WEIGHT_DECAY = 1e-2
+from ..codecs.tabular import TabularCodec
+from ..core.estimator import BaseAugmenter, Parts
+from ..core.params import COMMON, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive, Unit
+from ..engines.conditioning import TableConditioning
+from ..engines.gan_tabular import TableGANEngine
+from ..nets.gan import TabularGenerator
 
 
-class TabularGAN(TabularMixin, BaseAugmenter):
+class TabularGAN(BaseAugmenter):
     """Conditional GAN for tables (WGAN-GP, packing, training-by-sampling).
 
     The generator sees noise plus a condition vector: the label one-hot (for
@@ -95,8 +80,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         :class:`~synthaug.TabularVAE` (class probabilities from a logistic
         regression or from label spreading, hard labels above a threshold,
         or "label unknown").
-    device : "auto", "cpu", "cuda" or torch.device, default="auto"
-    random_state : int, RandomState or None, default=None
+    sample_batch_size, device, random_state : as for :class:`~synthaug.TabularVAE`
     verbose : bool, default=False
         Show a progress bar with the current losses.
 
@@ -109,9 +93,11 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         (critic loss with penalty), ``condition`` (cross-entropy between the
         generated and the requested category) and ``wasserstein`` (the
         critic's estimate of the distance between real and generated rows).
-    net_ : the fitted :class:`synthaug.nets.gan.TabularGenerator` (the critic
-        and the label classifier are discarded after fit: sampling does not
-        need them).
+    codec_ : the fitted :class:`synthaug.codecs.tabular.TabularCodec`
+    engine_ : the fitted :class:`synthaug.engines.gan_tabular.TableGANEngine`
+    net_ : the fitted :class:`synthaug.nets.gan.TabularGenerator` (``engine_.net``;
+        the critic and the label classifier are discarded after fit:
+        sampling does not need them).
 
     Notes
     -----
@@ -136,6 +122,17 @@ class TabularGAN(TabularMixin, BaseAugmenter):
     ``FloatingPointError`` and leaves the estimator unfitted.
     """
 
+    accepts_unlabelled = True
+    _codec_class = TabularCodec
+    _parameter_constraints = {
+        "epochs": [Count()], "batch_size": [Count(), None], "hidden_dims": [Dims()],
+        "discriminator_dims": [Dims()], "latent_dim": [Count()], "learning_rate": [Positive()],
+        "weight_decay": [NonNegative()], "pac": [Count()], "discriminator_steps": [Count()],
+        "gradient_penalty": [NonNegative()], "label_loss": [NonNegative()],
+        "temperature": [Positive()], "ema_decay": [Unit("left")], **RESAMPLING, **SEMI,
+        **COMMON,
+    }
+
     def __init__(
         self,
         *,
@@ -155,6 +152,7 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         sampling_strategy="auto",
         synthetic_ratio=None,
         pseudo_labels="soft",
+        sample_batch_size=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -175,189 +173,25 @@ class TabularGAN(TabularMixin, BaseAugmenter):
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
         self.pseudo_labels = pseudo_labels
+        self.sample_batch_size = sample_batch_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_params(self) -> None:
-        for name in ("epochs", "latent_dim", "pac", "discriminator_steps"):
-            check_positive(getattr(self, name), name, integer=True)
-        if self.batch_size is not None:
-            check_positive(self.batch_size, "batch_size", integer=True)
-        check_positive(self.ema_decay, "ema_decay", allow_zero=True)
-        if self.ema_decay >= 1:
-            raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}.")
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.weight_decay, "weight_decay", allow_zero=True)
-        check_positive(self.gradient_penalty, "gradient_penalty", allow_zero=True)
-        check_positive(self.temperature, "temperature")
-        check_positive(self.label_loss, "label_loss", allow_zero=True)
-        if self.synthetic_ratio is not None:
-            check_positive(self.synthetic_ratio, "synthetic_ratio")
-        check_pseudo_labels(self.pseudo_labels)
-        for name in ("hidden_dims", "discriminator_dims"):
-            dims = getattr(self, name)
-            if not isinstance(dims, (tuple, list)) or not dims:
-                raise TypeError(f"{name} must be a non-empty tuple of ints; got {dims!r}.")
-            for d in dims:
-                check_positive(d, f"{name} entries", integer=True)
-
-    def _build_generator(self) -> TabularGenerator:
-        spans = [(s.width, s.activation) for s in self.codec_.spans]
-        return TabularGenerator(
-            spans, self.conditioner_.dim, tuple(self.hidden_dims), self.latent_dim
+    def _make_parts(self) -> Parts:
+        net = partial(generator_net, hidden_dims=tuple(self.hidden_dims),
+                      latent_dim=self.latent_dim)
+        engine = TableGANEngine(
+            net, TableConditioning, epochs=self.epochs, batch_size=self.batch_size,
+            learning_rate=self.learning_rate, ema_decay=self.ema_decay,
+            discriminator_dims=self.discriminator_dims, pac=self.pac,
+            discriminator_steps=self.discriminator_steps,
+            gradient_penalty=self.gradient_penalty, label_loss=self.label_loss,
+            weight_decay=self.weight_decay,
         )
-
-    def _build_nets(self):
-        row_dim = self.codec_.width + self.conditioner_.dim
-        critic = PackedCritic(row_dim, tuple(self.discriminator_dims), self.pac)
-        classifier = None
-        if self.conditional_ and self.label_loss > 0:
-            classifier = LabelClassifier(self.codec_.width, len(self.classes_))
-        return self._build_generator(), critic, classifier
-
-    def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
-        dev = self.device_
-        y_idx, labels = self._training_labels(M, y_idx)
-        X = torch.as_tensor(M, dtype=torch.float32, device=dev)
-        y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
-        self.conditioner_ = self._build_conditioner(X, y)
-        y = None if labels is None else torch.as_tensor(labels, device=dev)
-        G, D, C = (net if net is None else net.to(dev).train()
-                   for net in seeded_init(seed, self._build_nets))
-        ema = copy.deepcopy(G).requires_grad_(False)
-        run = _Run(G, D, ema, self.learning_rate, self.weight_decay, C)
-        gen = torch.Generator(device=dev).manual_seed(seed)
-        sampler = TrainingSampler(self.conditioner_, X)
-        bs = self._batch_rows(len(X))
-        steps = -(-len(X) // bs)
-        self.history_ = {"generator": [], "discriminator": [], "condition": [], "wasserstein": []}
-        bar = tqdm(range(self.epochs), disable=not self.verbose, desc="TabularGAN", unit="epoch")
-        for epoch in bar:
-            sums = torch.zeros(4, device=dev)
-            for _ in range(steps):
-                sums += self._step(run, X, y, sampler, bs, gen)
-                # warm-up: early weights are noise, so average over fewer steps at first
-                run.update_average(min(float(self.ema_decay), (1 + run.steps) / (10 + run.steps)))
-            means = (sums / steps).tolist()  # one host sync per epoch, not per step
-            self._check_finite(means, epoch)
-            for key, value in zip(self.history_, means):
-                self.history_[key].append(value)
-            bar.set_postfix(g_loss=f"{means[0]:.3f}", d_loss=f"{means[1]:.3f}")
-        if not all(torch.isfinite(p).all() for p in run.ema_params):
-            self._check_finite([math.nan], self.epochs - 1)
-        self.net_ = ema.eval()
-
-    def _batch_rows(self, n: int) -> int:
-        wanted = min(500, -(-n // 4)) if self.batch_size is None else self.batch_size
-        # a multiple of pac, since the critic scores packs of pac rows; rounded
-        # up, so a small table gets at most the four steps per epoch promised
-        # (rounding 30 rows / 4 down to 5 made six, half again the fit time)
-        return self.pac * -(-min(wanted, n) // self.pac)
-
-    def _batch(self, X, y, sampler, bs, gen):
-        rows, pos = sampler.batch(bs, gen)
-        cond = self.conditioner_.vector(None if y is None else y[rows], pos, bs, X.device)
-        return X[rows], cond, pos
-
-    def _step(self, run: "_Run", X, y, sampler, bs, gen) -> torch.Tensor:
-        """Critic update(s) then one generator update; returns the detached
-        generator, critic, condition losses and the Wasserstein estimate.
-
-        The label classifier learns from the critic's real rows in the same
-        backward pass and optimiser step as the critic (their losses share
-        no parameters, so the sum trains each as its own step would)."""
-        G, D = run.G, run.D
-        n_classes = len(self.classes_) if run.C is not None else 0
-        run.trainable(run.d_params, True)
-        for _ in range(self.discriminator_steps):
-            real, cond, _ = self._batch(X, y, sampler, bs, gen)
-            noise = StreamNoise(gen, bs, X.device)
-            with torch.no_grad():
-                fake = G.activate(G(noise.normal(G.latent_dim), cond), noise)
-            loss_d, wasserstein = critic_loss(
-                D, torch.cat([real, cond], 1), torch.cat([fake, cond], 1), gen,
-                self.gradient_penalty,
-            )
-            loss = loss_d
-            if run.C is not None:
-                loss = loss + label_loss(run.C(real), cond[:, :n_classes])
-            run.opt_d.zero_grad(set_to_none=True)
-            loss.backward()
-            run.opt_d.step()
-        run.trainable(run.d_params, False)  # the generator step needs no critic gradients
-        _, cond, pos = self._batch(X, y, sampler, bs, gen)
-        noise = StreamNoise(gen, bs, X.device)
-        raw = G(noise.normal(G.latent_dim), cond)
-        fake = G.activate(raw, noise)
-        cond_loss = (
-            self.conditioner_.condition_loss(raw, pos) if pos is not None else raw.new_zeros(())
-        )
-        loss_g = -D(torch.cat([fake, cond], 1)).mean() + cond_loss
-        if run.C is not None:
-            loss_g = loss_g + self.label_loss * label_loss(run.C(fake), cond[:, :n_classes])
-        run.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        run.opt_g.step()
-        return torch.stack([loss_g.detach(), loss_d.detach(), cond_loss.detach(), wasserstein])
-
-    def _check_finite(self, means, epoch: int) -> None:
-        if all(math.isfinite(v) for v in means):
-            return
-        raise FloatingPointError(
-            f"TabularGAN training diverged at epoch {epoch + 1} (non-finite loss or "
-            f"weights). The usual cause is a learning_rate too high for this data "
-            f"(it is {self.learning_rate!r}; the default is 1e-3); lower it, for "
-            "example to CTGAN's 2e-4, or raise gradient_penalty. The estimator was "
-            "left unfitted."
-        )
-
-    def _build_sampling_net(self):
-        return self._build_generator()
+        return Parts(TabularCodec(), engine)
 
 
-class _Run:
-    """The nets, optimisers and weight average of one fit (parameter lists
-    cached: rebuilding them every step costs more than the step on tiny nets).
-
-    One optimiser trains the critic and the label classifier together (a
-    parameter group each, the classifier with its own weight decay), so a
-    critic step is one backward pass and one optimiser call."""
-
-    def __init__(self, G, D, ema, lr: float, weight_decay: float, C=None):
-        self.G, self.D, self.C, self.steps = G, D, C, 0
-        self.g_params = list(G.parameters())
-        groups = [{"params": list(D.parameters())}]
-        if C is not None:
-            groups.append({"params": list(C.parameters()), "weight_decay": CLASSIFIER_WEIGHT_DECAY})
-        # critic and classifier: the parameters the generator step leaves alone
-        self.d_params = [p for g in groups for p in g["params"]]
-        self.ema_params = list(ema.parameters())
-        self.opt_g = _adam([{"params": self.g_params}], lr, weight_decay)
-        self.opt_d = _adam(groups, lr, weight_decay)
-
-    @staticmethod
-    def trainable(params: list, flag: bool) -> None:
-        """Switch gradients of parameters (the generator step needs none for
-        the critic or the label classifier)."""
-        for p in params:
-            p.requires_grad_(flag)
-
-    @torch.no_grad()
-    def update_average(self, decay: float) -> None:
-        self.steps += 1
-        torch._foreach_lerp_(self.ema_params, self.g_params, 1.0 - decay)
-
-
-def _adam(groups: list, lr: float, weight_decay: float) -> torch.optim.Adam:
-    """Adam with one fused kernel per step where torch has one for the
-    device (CPU and CUDA): on these small nets the optimiser's many small
-    ops cost about a tenth of the fit; the fused update is the same rule."""
-    device = groups[0]["params"][0].device
-    options = dict(lr=lr, betas=ADAM_BETAS, weight_decay=weight_decay)
-    if device.type in ("cpu", "cuda"):
-        try:
-            return torch.optim.Adam(groups, fused=True, **options)
-        except RuntimeError:  # a torch build without the fused kernel here
-            pass
-    return torch.optim.Adam(groups, foreach=True, **options)
+def generator_net(layout, conditioning, hidden_dims, latent_dim) -> TabularGenerator:
+    """The generator for a codec layout (spans) and condition vector."""
+    return TabularGenerator(layout, conditioning.dim, hidden_dims, latent_dim)

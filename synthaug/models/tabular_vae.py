@@ -1,21 +1,17 @@
 """TabularVAE: a class-conditional VAE for mixed-type tables."""
 from __future__ import annotations
 
-import math
+from functools import partial
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
-
-from .._validation import check_positive
-from ..base import BaseAugmenter, seeded_init
-from ..nets.conditioning import TrainingSampler
+from ..codecs.tabular import TabularCodec
+from ..core.estimator import BaseAugmenter, Parts
+from ..core.params import COMMON, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive
+from ..engines.conditioning import TableConditioning
+from ..engines.vae import VAEEngine
 from ..nets.mlp import ConditionalVAE
-from ..nets.noise import StreamNoise
-from ._tabular import TabularMixin, check_pseudo_labels
 
 
-class TabularVAE(TabularMixin, BaseAugmenter):
+class TabularVAE(BaseAugmenter):
     """Class-conditional variational autoencoder for tables.
 
     Fits on numpy arrays or pandas DataFrames with continuous, integer,
@@ -66,6 +62,12 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         (``benchmarks/RESULTS.md``) "soft" hurt least; "spread" labels the
         pool more accurately on clustered data but its generated rows were
         no more useful downstream.
+    sample_batch_size : int or None, default=None
+        Rows generated per device call when sampling: it bounds memory and
+        sets how the work is batched. None picks 16,384 on a CPU and 65,536
+        on a GPU (``sample_batch_size_`` says which). Samples are the same
+        for any ``sample_to_file`` chunking at a given value; another value
+        may change the last bits of real-valued columns.
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
         Resolved in ``fit``; "auto" picks CUDA when present.
     random_state : int, RandomState or None, default=None
@@ -78,7 +80,11 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     n_features_in_, feature_names_in_ : input columns
     device_ : torch.device the networks live on
     history_ : dict of per-epoch mean ``loss``, ``reconstruction`` and ``kl``
-    net_ : the fitted :class:`synthaug.nets.mlp.ConditionalVAE`
+    codec_ : the fitted :class:`synthaug.codecs.tabular.TabularCodec`
+    engine_ : the fitted :class:`synthaug.engines.vae.VAEEngine`
+    net_ : the fitted :class:`synthaug.nets.mlp.ConditionalVAE` (``engine_.net``)
+    n_unlabelled_, n_pseudo_labelled_ : unlabelled rows in fit, and how many
+        of them ``pseudo_labels`` gave a class or probabilities
 
     Notes
     -----
@@ -109,6 +115,14 @@ class TabularVAE(TabularMixin, BaseAugmenter):
     unlabelled rows.
     """
 
+    accepts_unlabelled = True
+    _codec_class = TabularCodec
+    _parameter_constraints = {
+        "epochs": [Count()], "batch_size": [Count()], "hidden_dims": [Dims()],
+        "latent_dim": [Count()], "learning_rate": [Positive()], "weight_decay": [NonNegative()],
+        "beta": [NonNegative()], "temperature": [Positive()], **RESAMPLING, **SEMI, **COMMON,
+    }
+
     def __init__(
         self,
         *,
@@ -123,6 +137,7 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         sampling_strategy="auto",
         synthetic_ratio=None,
         pseudo_labels="soft",
+        sample_batch_size=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -138,69 +153,19 @@ class TabularVAE(TabularMixin, BaseAugmenter):
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
         self.pseudo_labels = pseudo_labels
+        self.sample_batch_size = sample_batch_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate_params(self) -> None:
-        check_positive(self.epochs, "epochs", integer=True)
-        check_positive(self.batch_size, "batch_size", integer=True)
-        check_positive(self.latent_dim, "latent_dim", integer=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.weight_decay, "weight_decay", allow_zero=True)
-        check_positive(self.beta, "beta", allow_zero=True)
-        check_positive(self.temperature, "temperature")
-        if self.synthetic_ratio is not None:
-            check_positive(self.synthetic_ratio, "synthetic_ratio")
-        check_pseudo_labels(self.pseudo_labels)
-        dims = self.hidden_dims
-        if not isinstance(dims, (tuple, list)) or not dims:
-            raise TypeError(f"hidden_dims must be a non-empty tuple of ints; got {dims!r}.")
-        for d in dims:
-            check_positive(d, "hidden_dims entries", integer=True)
+    def _make_parts(self) -> Parts:
+        net = partial(vae_net, hidden_dims=tuple(self.hidden_dims), latent_dim=self.latent_dim)
+        engine = VAEEngine(net, TableConditioning, epochs=self.epochs,
+                           batch_size=self.batch_size, learning_rate=self.learning_rate,
+                           weight_decay=self.weight_decay, beta=self.beta)
+        return Parts(TabularCodec(), engine)
 
-    def _build_net(self) -> ConditionalVAE:
-        spans = [(s.width, s.activation) for s in self.codec_.spans]
-        cond_dim = self.conditioner_.dim
-        return ConditionalVAE(spans, cond_dim, tuple(self.hidden_dims), self.latent_dim)
 
-    def _fit(self, M: np.ndarray, y_idx, seed: int) -> None:
-        dev = self.device_
-        y_idx, labels = self._training_labels(M, y_idx)
-        X = torch.as_tensor(M, dtype=torch.float32, device=dev)
-        y = None if y_idx is None else torch.as_tensor(y_idx, device=dev)
-        self.conditioner_ = self._build_conditioner(X, y)
-        y = None if labels is None else torch.as_tensor(labels, device=dev)
-        net = seeded_init(seed, self._build_net).to(dev)
-        net.train()
-        opt = torch.optim.Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
-        gen = torch.Generator(device=dev).manual_seed(seed)
-        sampler = TrainingSampler(self.conditioner_, X)
-        n, bs = len(X), min(self.batch_size, len(X))
-        self.history_ = {"loss": [], "reconstruction": [], "kl": []}
-        bar = tqdm(range(self.epochs), disable=not self.verbose, desc="TabularVAE", unit="epoch")
-        for _ in bar:
-            sums = torch.zeros(3, device=dev)
-            # training-by-sampling when there are discrete columns (so rare
-            # categories are learned), a plain permutation otherwise
-            for rows, pos in sampler.epoch(bs, gen, dev):
-                cond = self.conditioner_.vector(None if y is None else y[rows], pos, len(rows), dev)
-                noise = StreamNoise(gen, len(rows), dev)
-                loss, recon, kl = net.loss(X[rows], cond, noise, self.beta)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sums += torch.stack([loss.detach(), recon, kl]) * len(rows)
-            epoch = (sums / n).tolist()  # one host sync per epoch, not per step
-            if not all(math.isfinite(v) for v in epoch):
-                raise FloatingPointError(
-                    "TabularVAE training diverged (non-finite loss); lower "
-                    "learning_rate or check X for extreme values."
-                )
-            for key, value in zip(self.history_, epoch):
-                self.history_[key].append(value)
-            bar.set_postfix(loss=f"{epoch[0]:.3f}")
-        self.net_ = net.eval()
-
-    def _build_sampling_net(self):
-        return self._build_net()
+def vae_net(layout, conditioning, hidden_dims, latent_dim) -> ConditionalVAE:
+    """The VAE for a codec layout (spans) and condition vector."""
+    return ConditionalVAE(layout, conditioning.dim, hidden_dims, latent_dim)

@@ -15,7 +15,7 @@ one active position: "column b takes category c". It is filled three ways:
 * sampling with a request ``{column: value}``: the position is fixed.
 
 Nothing here knows column names or types; the model maps a user's request
-to a position (see ``synthaug.models._tabular``).
+to a position (see ``synthaug.codecs.tabular_state``).
 """
 from __future__ import annotations
 

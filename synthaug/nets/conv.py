@@ -99,7 +99,7 @@ class ConvVAE(nn.Module):
 
     def __init__(self, channels, h, w, n_classes, width, latent_dim):
         super().__init__()
-        self.n_classes, self.latent_dim = n_classes, latent_dim
+        self.n_classes, self.latent_dim, self.width = n_classes, latent_dim, width
         self.trunk = ConvTrunk(channels + n_classes, h, w, width)
         self.head = nn.Linear(self.trunk.out_features, 2 * latent_dim)
         self.decoder = ConvDecoder(latent_dim + n_classes, channels, h, w, width)
@@ -137,16 +137,17 @@ class ConditionalGenerator(nn.Module):
 
     def __init__(self, channels, h, w, n_classes, width, latent_dim):
         super().__init__()
-        self.n_classes, self.latent_dim = n_classes, latent_dim
+        self.n_classes, self.latent_dim, self.width = n_classes, latent_dim, width
         self.decoder = ConvDecoder(latent_dim + n_classes, channels, h, w, width, batchnorm=True)
 
     def forward(self, z, y_idx):
         return self.decoder(torch.cat([z, one_hot(y_idx, self.n_classes, len(z), z)], 1))
 
     @torch.inference_mode()
-    def sample(self, y_idx, noise):
-        """``noise.n`` images; all randomness from ``noise`` (a nets.noise object)."""
-        return self(noise.normal(self.latent_dim), y_idx)
+    def sample(self, y_idx, noise, temperature=1.0):
+        """``noise.n`` images; all randomness from ``noise`` (a nets.noise
+        object). ``temperature`` scales the noise vector (the truncation trick)."""
+        return self(noise.normal(self.latent_dim) * temperature, y_idx)
 
 
 class ProjectionDiscriminator(nn.Module):

@@ -137,7 +137,7 @@ class LabelClassifier(nn.Module):
         return self.net(x)
 
 
-def label_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def label_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against ``target`` class probabilities (one-hot, or soft
     pseudo-labels), over the rows that have a label (an all-zero target
     means "label unknown" and is skipped)."""

@@ -23,6 +23,17 @@ import torch
 SEED_BLOCK = 4096
 
 
+def sub_seed(seed: int, *keys: int) -> int:
+    """A 63-bit seed that depends only on ``seed`` and the non-negative ``keys``."""
+    entropy = [int(seed), *map(int, keys)]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
+
+
+# the third key of a run's unit generator (RowNoise.generator); seed blocks
+# use two keys, so the streams never coincide
+UNIT_STREAM = 1
+
+
 class StreamNoise:
     """Noise for ``n`` rows from one generator (consumed in call order)."""
 
@@ -51,9 +62,9 @@ class RowNoise:
         self._start, self._stop, self._total = start, stop, total
         first, last = start // SEED_BLOCK, (stop - 1) // SEED_BLOCK
         self._blocks = []  # (generator, block row offset, block size)
+        self._seed = seed
         for b in range(first, last + 1):
-            seed_b = int(np.random.SeedSequence([seed, b]).generate_state(1, np.uint64)[0] >> 1)
-            gen = torch.Generator(device=device).manual_seed(seed_b)
+            gen = torch.Generator(device=device).manual_seed(sub_seed(seed, b))
             lo = b * SEED_BLOCK
             self._blocks.append((gen, lo, min(SEED_BLOCK, total - lo)))
 
@@ -73,6 +84,14 @@ class RowNoise:
 
     def uniform(self, width: int) -> torch.Tensor:
         return self._draw(torch.rand, width)
+
+    def generator(self) -> torch.Generator:
+        """One generator for all rows ``start:stop``, for nets that draw step
+        by step in a data-dependent order (a language model's tokens). Its
+        draws depend on the seed and ``start`` only, so a run cut into the
+        same units of rows draws the same samples however it is chunked."""
+        seed = sub_seed(self._seed, self._start, UNIT_STREAM)
+        return torch.Generator(device=self.device).manual_seed(seed)
 
 
 def gumbel(noise, width: int) -> torch.Tensor:

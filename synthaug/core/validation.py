@@ -1,6 +1,7 @@
 """Argument checks and small helpers shared by every public entry point.
 
 Each check raises ValueError/TypeError naming the argument and the fix.
+Parameters of estimators are declared in :mod:`synthaug.core.params` instead.
 """
 from __future__ import annotations
 
@@ -61,6 +62,40 @@ def check_X_rows(X) -> int:
     return shape[0]
 
 
+def label_vector(y, n_rows: int):
+    """``y`` as one label per row: a Series (kept for its nullable dtypes) or
+    a 1-d array, and whether it came as a one-hot matrix.
+
+    Accepts a 1-d array-like, a column vector, a one-column DataFrame, a
+    tensor (on any device) and a one-hot indicator matrix (one 1 per row,
+    imbalanced-learn's one-vs-all form: the column is the class). Other
+    2-d targets (multilabel, multioutput) are refused.
+    """
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(
+                f"y is a DataFrame with {y.shape[1]} columns; multilabel and multioutput "
+                "targets are not supported: pass one label per row."
+            )
+        return y.iloc[:, 0], False
+    if isinstance(y, pd.Series):
+        return y, False
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr.ravel(), False
+    if arr.ndim == 2 and arr.dtype.kind in "biuf" and len(arr) == n_rows:
+        if np.isin(arr, (0, 1)).all() and (arr.sum(1) == 1).all():
+            return arr.argmax(1), True
+        raise ValueError(
+            f"y must be 1-dimensional (one label per row) or a one-hot matrix; got shape "
+            f"{arr.shape}, which is not one-hot (multilabel and multioutput targets are "
+            "not supported)."
+        )
+    return y, False
+
+
 def check_y_fit(y, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate fit labels; return (classes, class index per row, class counts)."""
     arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
@@ -91,8 +126,16 @@ def check_y_fit(y, n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         )
     if counts.min() < 2:
         rare = classes[counts < 2].tolist()
+        if 2 * len(rare) > len(classes):  # mostly one row per value: not classes at all
+            raise ValueError(
+                f"y has {len(classes)} distinct values for {len(arr)} rows, {len(rare)} of "
+                "them on a single row: it looks like a continuous (regression) target, "
+                "and synthaug models condition on class labels. Bin it (pd.qcut) or fit "
+                "without y."
+            )
+        shown = f"{rare[:5]}" + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
         raise ValueError(
-            f"class(es) {rare} in y have a single row; a class needs at least "
+            f"class(es) {shown} in y have a single row; a class needs at least "
             "2 rows to be learned. Drop or merge those classes."
         )
     return classes, y_idx.astype(np.int64), counts

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_n_samples
+from .validation import check_n_samples
 
 
 def new_rows_per_class(
