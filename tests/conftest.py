@@ -1,7 +1,8 @@
-"""Shared fixtures: tiny data sets and fast factories for every tabular model.
+"""Shared fixtures: tiny data sets and fast factories for every model.
 
-A new tabular estimator joins the contract tests (tests/test_contract.py)
-by adding one :class:`ModelSpec` to ``TABULAR_MODELS``.
+A new estimator joins the contract tests (tests/test_contract.py) by adding
+one :class:`ModelSpec` to ``MODELS`` (and to ``TABULAR_MODELS`` for the
+tabular tests in tests/test_tabular.py).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 
-from synthaug import TabularGAN, TabularVAE
+from synthaug import ImageGAN, ImageVAE, TabularGAN, TabularVAE, TextLM
 
 # Two CPU cores run the whole suite; torch's default of one thread per core
 # plus inter-op threads only adds contention for networks this small.
@@ -22,11 +23,13 @@ torch.set_num_threads(1)
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to build a tabular model for the tests.
+    """How to build a model, and data of its kind, for the tests.
 
     ``fast`` gives the smallest model that still exercises every code path
     (seconds for the whole suite); ``trained`` the few extra epochs a test
     needs when it asserts the model learned something (class conditioning).
+    ``modality`` ("tabular", "image" or "text") picks the data of
+    :meth:`data` and the file format of :attr:`file_suffix`.
     """
 
     name: str
@@ -34,12 +37,23 @@ class ModelSpec:
     fast: dict = field(default_factory=dict)
     trained: dict = field(default_factory=dict)
     history_keys: frozenset = frozenset()
+    modality: str = "tabular"
 
     def make(self, **params):
         return self.cls(**{**self.fast, **params})
 
     def make_trained(self, **params):
         return self.cls(**{**self.fast, **self.trained, **params})
+
+    def data(self, counts=(30, 20, 10)):
+        """Fresh labelled data of this model's kind, classes 0, 1, 2 with
+        ``counts`` rows: blobs (tables), digits (uint8 images, (N, 8, 8)) or
+        sentences (a list of str) of three topics."""
+        return {"tabular": _blobs, "image": _digits, "text": _sentences}[self.modality](counts)
+
+    @property
+    def file_suffix(self) -> str:
+        return {"tabular": ".csv", "image": ".npy", "text": ".jsonl"}[self.modality]
 
 
 TABULAR_MODELS = [
@@ -69,9 +83,32 @@ TABULAR_MODELS = [
 ]
 
 
+IMAGE_FAST = dict(epochs=2, batch_size=32, width=4, latent_dim=4, device="cpu", random_state=0)
+IMAGE_MODELS = [
+    ModelSpec("ImageVAE", ImageVAE, fast=IMAGE_FAST, trained=dict(epochs=40, width=8),
+              history_keys=frozenset({"loss", "reconstruction", "kl"}), modality="image"),
+    ModelSpec("ImageGAN", ImageGAN, fast=IMAGE_FAST, trained=dict(epochs=40, width=8),
+              history_keys=frozenset({"discriminator", "generator"}), modality="image"),
+]
+TEXT_MODEL = ModelSpec(
+    "TextLM", TextLM,
+    fast=dict(width=16, n_layers=1, n_heads=2, context_length=16, vocab_size=280, max_steps=8,
+              device="cpu", random_state=0),
+    trained=dict(width=32, max_steps=150, learning_rate=1e-2, dropout=0.0),
+    history_keys=frozenset({"loss", "val_loss", "steps", "best_step"}), modality="text",
+)
+MODELS = [*TABULAR_MODELS, *IMAGE_MODELS, TEXT_MODEL]
+
+
 @pytest.fixture(params=TABULAR_MODELS, ids=lambda spec: spec.name)
 def spec(request) -> ModelSpec:
     """Each tabular model in turn (tests using it run once per model)."""
+    return request.param
+
+
+@pytest.fixture(params=MODELS, ids=lambda spec: spec.name)
+def model(request) -> ModelSpec:
+    """Each of the five models in turn, with data of its kind (spec.data())."""
     return request.param
 
 
@@ -79,6 +116,37 @@ def spec(request) -> ModelSpec:
 def make_model(spec):
     """Factory for a fast model of the current spec: ``make_model(**overrides)``."""
     return spec.make
+
+
+def _digits(counts=(30, 20, 10)):
+    d = _load_digits()
+    keep = np.concatenate([np.flatnonzero(d.target == c)[:k] for c, k in enumerate(counts)])
+    keep = keep[np.random.RandomState(0).permutation(len(keep))]  # interleave classes
+    return (d.images[keep] * 15.9).astype(np.uint8), d.target[keep].copy()
+
+
+def _load_digits():
+    from sklearn.datasets import load_digits
+
+    return load_digits()
+
+
+_TOPICS = [
+    (["cat", "dog", "cow", "duck"], ["runs", "sleeps", "eats"], ["in the field", "by the barn"]),
+    (["one", "two", "six", "ten"], ["plus", "minus"], ["is seven", "is nine"]),
+    (["red", "blue", "green"], ["sky", "sea", "leaf"], ["at dawn", "at night"]),
+]
+
+
+def _sentences(counts=(30, 20, 10)):
+    """Short texts of three topics that share no word (labels 0, 1, 2)."""
+    rng = np.random.RandomState(0)
+    texts, labels = [], []
+    for label, (a, b, c) in enumerate(_TOPICS[: len(counts)]):
+        texts += [f"{rng.choice(a)} {rng.choice(b)} {rng.choice(c)}" for _ in range(counts[label])]
+        labels += [label] * counts[label]
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], np.asarray(labels)[order]
 
 
 def _blobs(counts=(30, 20, 10), n_features=4, seed=0):

@@ -1,4 +1,7 @@
-"""The public contract of every tabular estimator (DESIGN.md, "Public contract").
+"""What the tabular models do beyond the contract every model keeps
+(tests/test_contract.py): DataFrames with mixed column kinds, missing values
+and string labels in and out, native class conditioning, imbalanced-learn
+pipelines, bad tables, CUDA.
 
 Each test runs once per entry of ``conftest.TABULAR_MODELS`` through the
 ``spec`` / ``make_model`` fixtures.
@@ -6,10 +9,6 @@ Each test runs once per entry of ``conftest.TABULAR_MODELS`` through the
 from __future__ import annotations
 
 import copy
-import inspect
-import io
-import json
-import os
 import pickle
 import zipfile
 
@@ -21,8 +20,6 @@ import scipy.sparse
 import torch
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
-from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
@@ -90,46 +87,6 @@ class CreatesFileWhenUnpickled:
 
 
 # ----------------------------------------------- constructor and sklearn API
-def test_constructor_is_keyword_only(spec):
-    params = list(inspect.signature(spec.cls.__init__).parameters.values())[1:]
-    assert params and all(p.kind is p.KEYWORD_ONLY for p in params)
-    with pytest.raises(TypeError):
-        spec.cls(5)
-
-
-def test_init_stores_params_verbatim(spec):
-    rs = np.random.RandomState(3)
-    strategy = {0: 40}
-    dims = [7, 3]  # a list, kept as a list
-    est = spec.cls(hidden_dims=dims, random_state=rs, sampling_strategy=strategy, epochs=-1)
-    params = est.get_params()
-    assert params["hidden_dims"] is dims
-    assert params["random_state"] is rs
-    assert params["sampling_strategy"] is strategy
-    assert params["epochs"] == -1  # validated in fit, not in __init__
-    # nothing but the parameters is set before fit
-    assert set(vars(est)) == set(params)
-
-
-def test_clone_get_set_params(make_model):
-    est = make_model(learning_rate=0.5)
-    twin = clone(est)
-    assert twin is not est and twin.get_params() == est.get_params()
-    assert est.set_params(learning_rate=0.25, epochs=3) is est
-    assert est.get_params()["learning_rate"] == 0.25 and est.get_params()["epochs"] == 3
-    with pytest.raises(ValueError, match="not_a_param"):
-        est.set_params(not_a_param=1)
-
-
-def test_clone_of_fitted_model_is_unfitted(make_model, blobs):
-    X, y = blobs
-    fitted = make_model().fit(X, y)
-    twin = clone(fitted)
-    assert not hasattr(twin, "device_")
-    with pytest.raises(NotFittedError):
-        twin.sample(3)
-
-
 def test_grid_search_with_generator_scorer(make_model, blobs):
     X, _ = blobs
     grid = GridSearchCV(make_model(), {"epochs": [1, 30]}, scoring=fidelity_score, cv=2)
@@ -198,42 +155,6 @@ def test_conditional_dataframe_with_string_labels(make_model, mixed_df):
     assert set(S["c"].dropna()) <= set(X["c"].dropna())
 
 
-def test_sample_y_none_follows_training_proportions(make_model, blobs):
-    est = make_model().fit(*blobs)  # classes 30/20/10
-    S, ys = est.sample(60)
-    assert S.shape == (60, 4)
-    np.testing.assert_array_equal(np.bincount(ys), [30, 20, 10])
-    _, ys = est.sample(6)
-    np.testing.assert_array_equal(np.bincount(ys), [3, 2, 1])
-    _, ys = est.sample(7)  # quotas 3.5 / 2.33 / 1.17: the largest remainder wins
-    np.testing.assert_array_equal(np.bincount(ys), [4, 2, 1])
-    assert ys.dtype == est.classes_.dtype
-
-
-def test_sample_single_label(make_model, blobs):
-    est = make_model().fit(*blobs)
-    S, ys = est.sample(5, y=2)
-    assert S.shape == (5, 4)
-    np.testing.assert_array_equal(ys, [2] * 5)
-
-
-def test_sample_label_array_keeps_order(make_model, blobs):
-    est = make_model().fit(*blobs)
-    labels = np.array([2, 0, 1, 1, 0, 2, 2])
-    S, ys = est.sample(y=labels)
-    np.testing.assert_array_equal(ys, labels)
-    assert S.shape == (7, 4)
-    _, ys = est.sample(7, y=list(labels))
-    np.testing.assert_array_equal(ys, labels)
-
-
-def test_sample_dict_of_counts(make_model, blobs):
-    est = make_model().fit(*blobs)
-    S, ys = est.sample(y={0: 3, 2: 5})
-    assert S.shape == (8, 4)
-    assert sorted(ys.tolist()) == [0] * 3 + [2] * 5
-
-
 def test_conditioning_is_native(spec, blobs):
     """Rows drawn for class k look like class k (the classes are far apart)."""
     X, y = blobs
@@ -244,51 +165,7 @@ def test_conditioning_is_native(spec, blobs):
     assert (nearest == ys).mean() > 0.9
 
 
-@pytest.mark.parametrize("bad", [7, np.array([0, 7]), {7: 2}, {0: 1, "x": 1}])
-def test_sample_unknown_label(make_model, blobs, bad):
-    est = make_model().fit(*blobs)
-    with pytest.raises(ValueError, match="not seen in fit"):
-        est.sample(2 if np.ndim(bad) == 0 and not isinstance(bad, dict) else None, y=bad)
-
-
-def test_sample_y_for_unconditional_model(make_model, blobs):
-    est = make_model().fit(blobs[0])
-    with pytest.raises(ValueError, match="fitted without labels"):
-        est.sample(3, y=0)
-
-
-@pytest.mark.parametrize("conditional", [False, True])
-@pytest.mark.parametrize("n", [0, -3])
-def test_sample_n_below_one(make_model, blobs, conditional, n):
-    X, y = blobs
-    est = make_model().fit(X, y if conditional else None)
-    with pytest.raises(ValueError, match="n_samples"):
-        est.sample(n)
-
-
-def test_sample_n_wrong_type(make_model, blobs):
-    est = make_model().fit(blobs[0])
-    with pytest.raises(TypeError, match="n_samples"):
-        est.sample(2.5)
-
-
-def test_sample_before_fit(make_model):
-    with pytest.raises(NotFittedError):
-        make_model().sample(3)
-
-
 # ---------------------------------------------------------- fit_resample
-def test_fit_resample_numpy_auto_balances(make_model, blobs):
-    X, y = blobs
-    Xr, yr = make_model().fit_resample(X, y)
-    assert isinstance(Xr, np.ndarray) and isinstance(yr, np.ndarray)
-    assert Xr.dtype == X.dtype and yr.dtype == y.dtype
-    assert Xr.tobytes()[: X.nbytes] == X.tobytes()  # real rows first, unchanged, in order
-    np.testing.assert_array_equal(yr[: len(y)], y)
-    np.testing.assert_array_equal(np.bincount(yr), [30, 30, 30])
-    assert len(Xr) == len(yr) == 90
-
-
 def test_fit_resample_dataframe_series(make_model, mixed_df):
     """DataFrame/Series in -> DataFrame/Series out with a fresh RangeIndex (as
     imbalanced-learn does): the real rows keep their values and order but not
@@ -345,25 +222,11 @@ def test_sampling_strategy_float_binary(make_model, binary_blobs):
     assert est.sampling_strategy_ == {0: 0, 1: 12}
 
 
-def test_synthetic_ratio_enlarges_every_class(make_model, blobs):
-    X, y = blobs  # 30 / 20 / 10
-    est = make_model(synthetic_ratio=0.3)
-    Xr, yr = est.fit_resample(X, y)
-    np.testing.assert_array_equal(np.bincount(yr), [39, 26, 13])
-    np.testing.assert_array_equal(Xr[:60], X)
-    assert est.sampling_strategy_ == {0: 9, 1: 6, 2: 3}
-
-
 def test_invalid_sampling_strategy(make_model, blobs):
     with pytest.raises(ValueError, match="sampling_strategy"):
         make_model(sampling_strategy="most").fit_resample(*blobs)
     with pytest.raises(ValueError, match="sampling_strategy"):
         make_model(sampling_strategy={0: 5}).fit_resample(*blobs)  # below 30 already there
-
-
-def test_fit_resample_requires_y(make_model, blobs):
-    with pytest.raises(ValueError, match="needs y"):
-        make_model().fit_resample(blobs[0], None)
 
 
 def test_imblearn_pipeline_fit_predict_cross_val(spec, blobs):
@@ -388,30 +251,6 @@ def test_same_seed_same_samples(make_model, mixed_df, blobs, labelled):
     assert_identical(a.sample(50), a.sample(50))  # the estimator's seed, each call
 
 
-def test_other_seed_other_samples(make_model, blobs):
-    X, y = blobs
-    est = make_model().fit(X, y)
-    assert differs(est.sample(20, random_state=1), est.sample(20, random_state=2))
-    other = make_model(random_state=1).fit(X, y)
-    assert other.history_ != est.history_
-    assert differs(est.sample(20), other.sample(20))
-
-
-def test_random_state_none_draws_fresh_rows(make_model, blobs):
-    est = make_model(random_state=None).fit(blobs[0])
-    assert differs(est.sample(10), est.sample(10))
-
-
-def test_global_rng_untouched(make_model, blobs, no_global_rng_change):
-    X, y = blobs
-    for rs in (0, None, np.random.RandomState(2)):
-        est = make_model(random_state=rs).fit(X, y)
-        est.sample(10)
-        est.sample(10, y=1, random_state=5)
-        make_model(random_state=rs).fit_resample(X, y)
-    no_global_rng_change()
-
-
 # ----------------------------------------------------------- persistence
 @pytest.mark.parametrize("data", ["numpy-labelled", "frame-labelled", "frame"])
 def test_save_load_round_trip(make_model, blobs, mixed_df, tmp_path, data):
@@ -431,155 +270,6 @@ def test_save_load_round_trip(make_model, blobs, mixed_df, tmp_path, data):
     assert_identical(loaded.sample(40), est.sample(40))
 
 
-def test_load_on_cpu_and_file_layout(make_model, blobs, tmp_path):
-    path = tmp_path / "m.zip"
-    est = make_model().fit(*blobs)
-    est.save(path)
-    loaded = synthaug.load(path, device="cpu")
-    assert loaded.device_ == torch.device("cpu")
-    assert all(p.device.type == "cpu" for p in loaded.net_.parameters())
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-        doc = json.loads(zf.read("synthaug.json"))
-        for name in names:
-            if name != "synthaug.json":  # every other member is a plain .npy array
-                assert name.endswith(".npy")
-                arr = np.lib.format.read_array(io.BytesIO(zf.read(name)), allow_pickle=False)
-                assert arr.dtype != object
-    assert "synthaug.json" in names
-    assert doc["class"] == type(est).__name__ and doc["format_version"] == 2
-
-
-def test_save_params_without_json_form(make_model, blobs, tmp_path):
-    est = make_model(device=torch.device("cpu"), epochs=np.int64(3)).fit(*blobs)
-    est.save(tmp_path / "ok.zip")
-    assert synthaug.load(tmp_path / "ok.zip").get_params()["epochs"] == 3
-    est = make_model(sampling_strategy=lambda y: {0: 30}).fit(*blobs)
-    with pytest.raises(TypeError, match="sampling_strategy"):
-        est.save(tmp_path / "bad.zip")
-    assert not (tmp_path / "bad.zip").exists() and os.listdir(tmp_path) == ["ok.zip"]
-
-
-def test_save_before_fit(make_model, tmp_path):
-    with pytest.raises(NotFittedError):
-        make_model().save(tmp_path / "m.zip")
-
-
-@pytest.mark.parametrize("payload", [{"a": 1}, "model"])
-def test_load_refuses_pickle(make_model, blobs, tmp_path, payload):
-    path = tmp_path / "m.pkl"
-    obj = make_model().fit(*blobs) if payload == "model" else payload
-    with open(path, "wb") as fh:
-        pickle.dump(obj, fh)
-    with pytest.raises(ValueError, match="pickle"):
-        synthaug.load(path)
-
-
-def test_load_never_unpickles_npy_members(make_model, blobs, tmp_path):
-    marker = tmp_path / "pwned"
-    evil = np.empty(1, dtype=object)
-    evil[0] = CreatesFileWhenUnpickled(marker)
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, evil, allow_pickle=True)
-    # control: the payload is live, unpickling it does create a file
-    control = tmp_path / "control"
-    evil[0] = CreatesFileWhenUnpickled(control)
-    ctrl = io.BytesIO()
-    np.lib.format.write_array(ctrl, evil, allow_pickle=True)
-    ctrl.seek(0)
-    np.lib.format.read_array(ctrl, allow_pickle=True)
-    assert control.exists()
-
-    good = tmp_path / "good.zip"
-    make_model().fit(*blobs).save(good)
-    with zipfile.ZipFile(good) as zf:
-        member = next(n for n in zf.namelist() if n.endswith(".npy"))
-    for name in (member, "arrays/extra.npy"):  # replacing a member, or adding one
-        bad = tmp_path / "bad.zip"
-        rewrite_zip(good, bad, replace={name: buf.getvalue()})
-        with pytest.raises(ValueError, match="corrupt or unsafe"):
-            synthaug.load(bad)
-        assert not marker.exists()
-
-
-def test_load_refuses_other_format_version(make_model, blobs, tmp_path):
-    good = tmp_path / "good.zip"
-    make_model().fit(*blobs).save(good)
-    with zipfile.ZipFile(good) as zf:
-        doc = json.loads(zf.read("synthaug.json"))
-    doc["format_version"] = 99
-    bad = tmp_path / "future.zip"
-    rewrite_zip(good, bad, replace={"synthaug.json": json.dumps(doc).encode()})
-    with pytest.raises(ValueError, match=r"format version 99.*reads version 2"):
-        synthaug.load(bad)
-
-
-@pytest.mark.parametrize(
-    "damage", ["truncated", "flipped", "empty", "text", "no-config", "bad-json", "no-arrays",
-               "other-class"]
-)
-def test_load_refuses_corrupt_files(make_model, blobs, tmp_path, damage):
-    good = tmp_path / "good.zip"
-    make_model().fit(*blobs).save(good)
-    data = good.read_bytes()
-    bad = tmp_path / "bad.zip"
-    with zipfile.ZipFile(good) as zf:
-        doc = json.loads(zf.read("synthaug.json"))
-        arrays = [n for n in zf.namelist() if n.endswith(".npy")]
-    if damage == "truncated":
-        bad.write_bytes(data[: len(data) // 2])
-    elif damage == "flipped":  # inside the first array's compressed bytes
-        with zipfile.ZipFile(good) as zf:
-            info = zf.getinfo(arrays[0])
-        pos = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
-        bad.write_bytes(data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1 :])
-    elif damage == "empty":
-        bad.write_bytes(b"")
-    elif damage == "text":
-        bad.write_text("hello")
-    elif damage == "no-config":
-        rewrite_zip(good, bad, drop={"synthaug.json"})
-    elif damage == "bad-json":
-        rewrite_zip(good, bad, replace={"synthaug.json": b"{not json"})
-    elif damage == "no-arrays":
-        rewrite_zip(good, bad, drop=set(arrays))
-    else:
-        doc["class"] = "os.system"
-        rewrite_zip(good, bad, replace={"synthaug.json": json.dumps(doc).encode()})
-    with pytest.raises(ValueError, match="bad.zip"):
-        synthaug.load(bad)
-
-
-def test_load_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        synthaug.load(tmp_path / "nope.zip")
-
-
-@pytest.mark.parametrize("failure", ["json", "array", "rename"])
-def test_save_over_existing_file_is_atomic(make_model, blobs, tmp_path, monkeypatch, failure):
-    from synthaug.core import fileformat, files
-
-    X, y = blobs
-    path = tmp_path / "m.zip"
-    make_model().fit(X, y).save(path)
-    before = path.read_bytes()
-    newer = make_model(random_state=5).fit(X, y)
-
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk on fire")
-
-    target = {"json": (fileformat.json, "dumps"), "array": (np.lib.format, "write_array"),
-              "rename": (files.os, "replace")}[failure]  # save writes through atomic_open
-    with monkeypatch.context() as m:
-        m.setattr(*target, boom)
-        with pytest.raises(RuntimeError, match="disk on fire"):
-            newer.save(path)
-    assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["m.zip"]  # no temporary file left behind
-    newer.save(path)  # and a save that succeeds does replace it
-    assert path.read_bytes() != before and os.listdir(tmp_path) == ["m.zip"]
-
-
 @pytest.mark.parametrize("via", ["pickle", "joblib"])
 def test_pickle_round_trip(make_model, mixed_df, tmp_path, via):
     X, y = mixed_df
@@ -595,21 +285,6 @@ def test_pickle_round_trip(make_model, mixed_df, tmp_path, via):
 
 
 # -------------------------------------------------------- verbose/history
-def test_verbose_progress_bar_and_history(spec, make_model, blobs, capfd):
-    X, y = blobs
-    make_model(verbose=False).fit(X, y)
-    quiet = capfd.readouterr()
-    assert quiet.err == "" and quiet.out == ""
-    est = make_model(verbose=True, epochs=6).fit(X, y)
-    err = capfd.readouterr().err
-    first_key = next(iter(est.history_))  # the bar shows the first history values
-    assert type(est).__name__ in err and "6/6" in err and f"{first_key}=" in err
-    assert set(est.history_) == spec.history_keys
-    for key, values in est.history_.items():
-        assert len(values) == 6, key
-        assert all(isinstance(v, float) and np.isfinite(v) for v in values)
-
-
 # ------------------------------------------------------------- bad input
 def _bad_fit_inputs():
     X, y = np.random.RandomState(0).normal(size=(20, 3)), np.repeat([0, 1], 10)

@@ -57,6 +57,7 @@ class _Column:
     category_dtype: dict | None = None  # pandas CategoricalDtype to restore
     quantiles: np.ndarray | None = None  # numeric: strictly increasing values
     cdf: np.ndarray | None = None  # numeric: their mid-rank CDF, in (0, 1)
+    sparse_fill: object = None  # a pandas sparse column: its fill value (else None)
 
 
 def _dtype_to_str(dtype) -> str:
@@ -112,7 +113,7 @@ def _column_kind(series: pd.Series, where: str) -> str:
         bad = present[~(is_num | is_label)].iloc[0]
         raise TypeError(
             f"X column {where} holds {type(bad).__name__} values such as {bad!r}; "
-            "only numbers, strings and booleans are supported."
+            "every argument must be a string, a real number or a bool."
         )
     return "categorical"
 
@@ -191,10 +192,11 @@ class TabularCodec(Codec):
         self.columns_: list[_Column] = []
         self.__dict__.pop("_plans", None)  # decode plans of an earlier fit
         for j, name in enumerate(frame.columns):
-            s = frame[name]
+            s, fill = _dense(frame[name])
             where = f"{name!r}" if self.container_ == "dataframe" else str(j)
             kind = _column_kind(s, where)
-            col = _Column(name, kind, _dtype_to_str(s.dtype), bool(s.isna().any()))
+            col = _Column(name, kind, _dtype_to_str(s.dtype), bool(s.isna().any()),
+                          sparse_fill=fill)
             present = s.dropna()
             if kind == "categorical":
                 seen = pd.unique(present.to_numpy(dtype=object))
@@ -251,7 +253,7 @@ class TabularCodec(Codec):
             )
         blocks = []
         for col in self.columns_:
-            s = frame[col.name]
+            s, _ = _dense(frame[col.name])
             missing = s.isna().to_numpy()
             if missing.any() and not col.has_missing:
                 raise ValueError(
@@ -331,6 +333,10 @@ class TabularCodec(Codec):
                 miss, i_miss = missing[i_miss], i_miss + 1
             out[col.name] = _restore_numeric(col, values[i_num], miss)
             i_num += 1
+        for col in self.columns_:
+            if col.sparse_fill is not None:
+                out[col.name] = pd.arrays.SparseArray(np.asarray(out[col.name]),
+                                                      fill_value=col.sparse_fill)
         if self.container_ == "dataframe":
             # the columns are fresh arrays of our own: no copy into 2-d blocks
             return pd.DataFrame(out, columns=self.feature_names, copy=False)
@@ -364,6 +370,14 @@ class TabularCodec(Codec):
 def _plain(v):
     """A numpy scalar as the equivalent Python scalar (JSON friendly)."""
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _dense(s: pd.Series) -> tuple[pd.Series, object]:
+    """A pandas sparse column as a dense one, and its fill value (None if
+    not sparse): it is modelled as the dense column and restored sparse."""
+    if not isinstance(s.dtype, pd.SparseDtype):
+        return s, None
+    return s.sparse.to_dense(), _plain(s.dtype.fill_value)
 
 
 def _kind(container: str) -> str:

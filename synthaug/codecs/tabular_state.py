@@ -13,7 +13,7 @@ def codec_state(codec) -> tuple[dict, dict[str, np.ndarray]]:
         cols.append({
             "name": col.name.item() if isinstance(col.name, np.generic) else col.name, "kind": col.kind, "dtype": col.dtype,
             "has_missing": col.has_missing, "categories": col.categories,
-            "category_dtype": col.category_dtype,
+            "category_dtype": col.category_dtype, "sparse_fill": col.sparse_fill,
         })
         if col.kind != "categorical":
             arrays[f"{j}.quantiles"] = col.quantiles
@@ -30,7 +30,7 @@ def restore_codec(codec, config: dict, arrays: dict[str, np.ndarray], column_typ
     codec.columns_ = []
     for j, c in enumerate(config["columns"]):
         col = column_type(c["name"], c["kind"], c["dtype"], c["has_missing"],
-                          c["categories"], c["category_dtype"])
+                          c["categories"], c["category_dtype"], sparse_fill=c["sparse_fill"])
         if col.kind != "categorical":
             col.quantiles = arrays[f"{j}.quantiles"]
             col.cdf = arrays[f"{j}.cdf"]

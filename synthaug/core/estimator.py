@@ -19,7 +19,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._version import __version__
 from ..engines.base import TrainingSet
@@ -147,8 +147,17 @@ class BaseAugmenter(BaseEstimator):
 
     def _fit(self, X, y) -> bool:
         """Fit; return whether ``y`` came as a one-hot matrix. Fitted state
-        is assigned only when everything succeeded, so a failed fit (a
-        divergence, an interrupt) leaves no stale or half-trained model."""
+        is assigned only when everything succeeded, and a failed fit (bad
+        input, a divergence, an interrupt) leaves the estimator unfitted: no
+        half-trained model, and no stale one from an earlier fit that would
+        pass for the result of this one."""
+        try:
+            return self._fit_all(X, y)
+        except BaseException:
+            self._set_fitted({})
+            raise
+
+    def _fit_all(self, X, y) -> bool:
         self._validate_params()
         self._check_params()
         if scipy.sparse.issparse(X):
@@ -412,7 +421,7 @@ class BaseAugmenter(BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """The column names of the samples: those seen in fit (tabular models)."""
         check_is_fitted(self)
-        return self.codec_.feature_names_out(input_features)
+        return _check_feature_names_in(self, input_features)
 
     # ---------------------------------------------------------- persistence
     def save(self, path):
