@@ -158,6 +158,15 @@ def test_bad_parameter_raises_invalid_parameter_error(blobs, params, name):
         clf.fit(*blobs)
 
 
+def test_sklearn_param_validation_check():
+    """scikit-learn's own check of _parameter_constraints (every parameter declared,
+    a bad type or value raises InvalidParameterError); parametrize_with_checks
+    does not run it on estimators outside scikit-learn."""
+    from sklearn.utils.estimator_checks import check_param_validation
+
+    check_param_validation("AugmentedClassifier", CHECKED[0])
+
+
 @pytest.mark.parametrize("ratios, error", [
     ((0.5, -1.0), ValueError), ((0.5, "one"), TypeError), ([[1.0]], ValueError), ((), ValueError),
 ])
