@@ -8,19 +8,35 @@ inner fold's training part while choosing the ratio), so it is safe inside
 """
 from __future__ import annotations
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.metrics import check_scoring
+from sklearn.base import (
+    BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone,
+)
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .core.validation import (
-    UNLABELLED_DOC, check_positive, check_X_rows, check_y_fit, unlabelled_mask,
+from .classifier_input import (
+    check_labels, check_X, check_y, integer_labels, label_values, tags_or_none,
 )
+from .core.containers import concat, take
+from .core.params import Number
+from .core.validation import UNLABELLED_DOC, check_positive, check_X_rows, unlabelled_mask
+
+
+def _estimator_has(attr: str):
+    """For ``available_if``: whether the (fitted, else unfitted) estimator has ``attr``."""
+
+    def check(self):
+        getattr(self.estimator_ if hasattr(self, "estimator_") else self.estimator, attr)
+        return True
+
+    return check
 
 
 class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -29,8 +45,10 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : scikit-learn classifier
-        The downstream model (a Pipeline is fine). Cloned, never modified.
+        The downstream model (a Pipeline is fine): anything with ``fit`` and
+        ``predict``. Cloned, never modified.
     augmenter : synthaug generator (e.g. ``TabularVAE()``)
+        Anything with ``fit(X, y)`` and ``sample(y={label: count})``.
         Cloned and fitted on the training rows only.
     ratio : "auto" or float >= 0, default="auto"
         Synthetic rows per real row, per class. "auto" picks one of
@@ -39,9 +57,9 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         score beats ratio 0's by more than the standard error of their
         paired fold differences, corrected for the folds' overlap (Nadeau
         and Bengio 2003); otherwise: no augmentation.
-    ratios : sequence of float, default=(0.0, 0.5, 1.0, 2.0)
+    ratios : sequence of float >= 0, default=(0.0, 0.5, 1.0, 2.0)
         Candidates for ``ratio="auto"`` (0 is added if missing).
-    cv : int, default=3
+    cv : int >= 2, default=3
         Inner folds (fewer when the smallest class is too small).
     n_repeats : int >= 1, default=2
         Times the inner cross-validation is repeated with new folds. With a
@@ -60,32 +78,75 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     overgenerate : float >= 1, default=3.0
     scoring : str, callable or None, default=None
         Inner-CV score; None uses the estimator's ``score`` (accuracy).
-    random_state : int or None, default=None
+    random_state : int, RandomState or None, default=None
         Shuffles the inner folds.
+
+    Attributes
+    ----------
+    ratio_ : float
+        The ratio used for the final fit.
+    cv_results_ : dict
+        ``ratio``, ``mean_score``, ``std_score``, ``fold_scores`` (only
+        when ``ratio="auto"``).
+    augmenter_ : generator or None
+        The generator fitted on all training rows (None if ``ratio_`` is 0).
+    estimator_ : classifier
+        The downstream model fitted on real + synthetic rows.
+    n_synthetic_ : int
+        Number of synthetic rows in the final fit.
+    n_unlabelled_ : int
+        Number of unlabelled rows passed to the augmenter.
+    filter_kept_fraction_ : float or None
+        Share of drawn rows the confidence filter kept in the final fit
+        (None without filter or when ``ratio_`` is 0).
+    classes_ : ndarray
+        Class labels, those of ``estimator_``.
+    n_features_in_ : int
+        Forwarded from ``estimator_`` (absent when it has none).
+    feature_names_in_ : ndarray of str
+        Forwarded from ``estimator_``; present when it was fitted on a
+        DataFrame with string column names.
 
     Notes
     -----
+    Input: ``X`` is dense, a 2-d array-like or a DataFrame, passed on
+    as it is (no conversion to float), so it may hold strings and missing
+    values when both the estimator and the augmenter take them (the
+    tabular synthaug models do; a Pipeline can encode them for the
+    estimator). The ``allow_nan`` and ``string`` input tags are the
+    logical and of the two components' tags, since both see ``X``; a
+    Pipeline's tags do not report what its first step accepts, so they
+    stay false for one, though ``fit`` takes such data. ``y`` holds one
+    class label per row; a column vector is raveled with a
+    ``DataConversionWarning``, as scikit-learn's classifiers do, and an
+    object array of integers is read as integers.
+
     Unlabelled rows: ``fit(X, y)`` takes rows marked unlabelled in ``y``
     (-1 for numeric labels, scikit-learn's semi-supervised convention; None
     or NaN for string labels) when the augmenter can learn from them (the
     tabular models). They are passed to every augmenter fit only, inner
     folds included, so they shape the generated rows; the estimator, the
     inner validation rows and the confidence filter's judge see labelled
-    rows alone, and an unlabelled row is never a validation row.
+    rows alone, and an unlabelled row is never a validation row. As for
+    ``SelfTrainingClassifier``, -1 is therefore never a class: recode
+    labels such as {-1, 1} (e.g. to {0, 1}).
 
-    Attributes
-    ----------
-    ratio_ : float, the ratio used for the final fit
-    cv_results_ : dict with ``ratio``, ``mean_score``, ``std_score``,
-        ``fold_scores`` (only when ``ratio="auto"``)
-    augmenter_ : the generator fitted on all training rows (None if ``ratio_`` is 0)
-    estimator_ : the downstream model fitted on real + synthetic rows
-    n_synthetic_ : number of synthetic rows in the final fit
-    n_unlabelled_ : number of unlabelled rows passed to the augmenter
-    filter_kept_fraction_ : share of drawn rows the confidence filter kept in
-        the final fit (None without filter or when ``ratio_`` is 0)
-    classes_ : class labels
+    A fit that raises, for any reason, leaves the estimator unfitted, even
+    after an earlier successful fit.
     """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "augmenter": [HasMethods(["fit", "sample"])],
+        "ratio": [StrOptions({"auto"}), Number(Real, 0, None, closed="left")],
+        "ratios": ["array-like"],  # entries are checked in _candidate_ratios
+        "cv": [Number(Integral, 2, None, closed="left")],
+        "n_repeats": [Number(Integral, 1, None, closed="left")],
+        "confidence_threshold": [Number(Real, 0, 1, closed="left"), None],
+        "overgenerate": [Number(Real, 1, None, closed="left")],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, estimator, augmenter, *, ratio="auto", ratios=(0.0, 0.5, 1.0, 2.0),
                  cv=3, n_repeats=2, confidence_threshold=None, overgenerate=3.0, scoring=None,
@@ -103,45 +164,94 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
-        """Choose the ratio (if "auto"), then fit on real + synthetic rows."""
-        candidates = self._check_params()
-        X = X if isinstance(X, pd.DataFrame) else np.asarray(X)
+        """Choose the ratio (if "auto"), then fit on real + synthetic rows.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Dense training rows (see Notes for what they may hold).
+        y : array-like of shape (n_samples,)
+            Class labels; -1 (numeric labels) or None/NaN (string labels)
+            mark unlabelled rows, which only the augmenter sees.
+
+        Returns
+        -------
+        self : AugmentedClassifier
+            The fitted estimator. When ``fit`` raises, whatever the cause
+            (a bad parameter, a diverging augmenter, a failing estimator),
+            no fitted attribute remains, not even from an earlier fit.
+        """
+        # Forget first, so that a failed refit cannot leave the previous
+        # fit's attributes looking like the result of this one.
+        self._forget_fit()
+        return self._fit(X, y)
+
+    # meta-estimator: the estimator and augmenter are the user's objects, so
+    # their own parameter validation must run too (prefer_skip... = False)
+    @_fit_context(prefer_skip_nested_validation=False)
+    def _fit(self, X, y):
+        candidates = self._candidate_ratios()
+        X = check_X(X)
         n = check_X_rows(X)
-        X, y, self._pool = self._split_unlabelled(X, y, n)
-        classes, _, counts = check_y_fit(y, len(y))
-        y = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y).ravel()
+        X, y, pool = self._split_unlabelled(X, check_y(y, n))
+        n_unlabelled = 0 if pool is None else len(pool[1])
+        counts = check_labels(y, n_unlabelled)
+        fitted = {"n_unlabelled_": n_unlabelled}  # the pool itself is not kept
         if self.ratio == "auto":
-            self.ratio_ = self._choose_ratio(X, y, candidates, counts.min())
-        else:
-            self.ratio_ = float(self.ratio)
-        self.augmenter_, self.filter_kept_fraction_ = None, None
-        X_fit, y_fit = X, y
-        if self.ratio_ > 0:
-            self.augmenter_ = self._fit_augmenter(X, y)
-            X_syn, y_syn, self.filter_kept_fraction_ = self._synthesise(
-                self.augmenter_, X, y, self.ratio_
+            ratio, fitted["cv_results_"] = self._choose_ratio(
+                X, y, pool, candidates, counts.min()
             )
-            X_fit, y_fit = _concat(X, X_syn), np.concatenate([y, y_syn])
-        self.n_synthetic_ = len(y_fit) - len(y)
-        self.n_unlabelled_ = 0 if self._pool is None else len(self._pool[1])
-        del self._pool  # the unlabelled rows are not kept after fit
-        self.estimator_ = clone(self.estimator).fit(X_fit, y_fit)
-        self.classes_ = self.estimator_.classes_
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
+        else:
+            ratio = float(self.ratio)
+        augmenter, kept, X_fit, y_fit = None, None, X, y
+        if ratio > 0:
+            augmenter = self._fit_augmenter(X, y, pool)
+            X_syn, y_syn, kept = self._synthesise(augmenter, X, y, ratio)
+            X_fit, y_fit = concat([X, X_syn]), np.concatenate([y, y_syn])
+        estimator = clone(self.estimator).fit(X_fit, y_fit)
+        # all fitted attributes at once, now that nothing is left to fail
+        vars(self).update(
+            fitted, ratio_=ratio, augmenter_=augmenter, filter_kept_fraction_=kept,
+            n_synthetic_=len(y_fit) - len(y), estimator_=estimator,
+            classes_=estimator.classes_,
+        )
         return self
 
-    def _split_unlabelled(self, X, y, n: int):
-        """Labelled rows, their labels, and the unlabelled pool (or None).
+    def _forget_fit(self) -> None:
+        """Remove every fitted attribute (scikit-learn's: trailing underscore)."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "estimator_" in vars(self)
+
+    def _candidate_ratios(self) -> list[float]:
+        """``ratios`` plus 0, sorted: the candidates of ``ratio="auto"``.
+
+        The constraints say ``ratios`` is array-like; what they cannot say
+        (one dimension, at least one entry, each a number >= 0) is checked
+        here, whatever ``ratio`` is, since a bad grid is a mistake either way.
+        """
+        ratios = list(self.ratios) if np.ndim(self.ratios) == 1 else []
+        if not ratios:
+            raise ValueError(
+                f"ratios must be a non-empty 1-d sequence of numbers >= 0 (synthetic "
+                f"rows per real row), e.g. (0.5, 1.0, 2.0); got {self.ratios!r}."
+            )
+        for r in ratios:
+            check_positive(r, "ratios entries", allow_zero=True)
+        return sorted(set(float(r) for r in ratios) | {0.0})
+
+    def _split_unlabelled(self, X, y):
+        """Labelled rows, their labels (a 1-d array), and the unlabelled pool (or None).
 
         Rows marked unlabelled (-1, or None/NaN for string labels) go to the
         augmenter only: the estimator, the inner validation folds and the
         confidence filter see labelled rows alone.
         """
-        y_arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
-        mask = unlabelled_mask(y) if len(y_arr) == n else np.zeros(0, bool)
+        mask, y_arr = unlabelled_mask(y), label_values(y)
         if not mask.any():
-            return X, y, None
+            return X, integer_labels(y_arr), None
         if not getattr(self.augmenter, "accepts_unlabelled", False):
             raise ValueError(
                 f"y marks {int(mask.sum())} row(s) unlabelled ({UNLABELLED_DOC}), but "
@@ -154,78 +264,52 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "needs labelled rows."
             )
         keep, pool = np.flatnonzero(~mask), np.flatnonzero(mask)
-        y_lab = y_arr.ravel()[keep]
-        if y_lab.dtype == object and all(isinstance(v, numbers.Integral) for v in y_lab):
-            y_lab = y_lab.astype(np.int64)  # e.g. a nullable-integer Series with NA
-        return _rows(X, keep), y_lab, (_rows(X, pool), y_arr.ravel()[pool])
+        return take(X, keep), integer_labels(y_arr[keep]), (take(X, pool), y_arr[pool])
 
-    def _fit_augmenter(self, X, y):
+    def _fit_augmenter(self, X, y, pool):
         """A fresh augmenter fitted on labelled rows ``(X, y)`` plus the
-        unlabelled pool, if any (marked with the caller's own marker)."""
+        unlabelled ``pool`` ``(X_pool, y_pool)``, if any (marked with the
+        caller's own marker)."""
         aug = clone(self.augmenter)
-        if self._pool is None:
+        if pool is None:
             return aug.fit(X, y)
-        X_pool, y_pool = self._pool
+        X_pool, y_pool = pool
         y, y_pool = np.asarray(y), np.asarray(y_pool)
         # strings with None markers only fit in an object array
         kind = object if object in (y.dtype, y_pool.dtype) else None
         y_all = np.concatenate([y.astype(kind or y.dtype), y_pool.astype(kind or y_pool.dtype)])
-        return aug.fit(_concat(X, X_pool), y_all)
-
-    def _check_params(self) -> list[float]:
-        if self.ratio != "auto":
-            check_positive(self.ratio, "ratio", allow_zero=True)
-        if self.confidence_threshold is not None:
-            check_positive(self.confidence_threshold, "confidence_threshold", allow_zero=True)
-            if self.confidence_threshold >= 1:
-                raise ValueError(
-                    f"confidence_threshold must be in [0, 1); got {self.confidence_threshold}."
-                )
-        check_positive(self.overgenerate, "overgenerate")
-        if self.overgenerate < 1:
-            raise ValueError(f"overgenerate must be >= 1; got {self.overgenerate}.")
-        if isinstance(self.cv, bool) or not isinstance(self.cv, numbers.Integral) or self.cv < 2:
-            raise ValueError(f"cv must be an int >= 2; got {self.cv!r}.")
-        if (isinstance(self.n_repeats, bool) or not isinstance(self.n_repeats, numbers.Integral)
-                or self.n_repeats < 1):
-            raise ValueError(f"n_repeats must be an int >= 1; got {self.n_repeats!r}.")
-        ratios = list(self.ratios) if np.ndim(self.ratios) == 1 else None
-        if not ratios:
-            raise ValueError(f"ratios must be a non-empty sequence of numbers >= 0; got {self.ratios!r}.")
-        for r in ratios:
-            check_positive(r, "ratios entries", allow_zero=True)
-        return sorted(set(float(r) for r in ratios) | {0.0})
+        return aug.fit(concat([X, X_pool]), y_all)
 
     # ------------------------------------------------------- ratio search
-    def _choose_ratio(self, X, y, candidates, smallest: int) -> float:
+    def _choose_ratio(self, X, y, pool, candidates, smallest: int) -> tuple[float, dict]:
+        """The ratio chosen by repeated inner cross-validation, and ``cv_results_``."""
         n_splits = min(self.cv, smallest)
         # each inner training part must keep >= 2 rows per class for the generator
         if smallest - int(np.ceil(smallest / max(n_splits, 2))) < 2:
             warnings.warn(
                 f"the smallest class has {smallest} rows, too few to validate a "
                 "synthetic ratio by inner cross-validation; not augmenting (ratio_=0).",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=5,  # the caller of fit (fit, _fit_context, _fit)
             )
-            self.cv_results_ = {"ratio": [0.0], "mean_score": [np.nan],
-                                "std_score": [np.nan], "fold_scores": [[]]}
-            return 0.0
+            return 0.0, {"ratio": [0.0], "mean_score": [np.nan],
+                         "std_score": [np.nan], "fold_scores": [[]]}
         folds = RepeatedStratifiedKFold(
             n_splits=n_splits, n_repeats=self.n_repeats, random_state=self.random_state
         )
         scorer = check_scoring(self.estimator, scoring=self.scoring)
         scores = np.zeros((len(candidates), n_splits * self.n_repeats))
         for f, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y)):
-            X_tr, y_tr, X_va, y_va = _rows(X, tr), y[tr], _rows(X, va), y[va]
-            aug = self._fit_augmenter(X_tr, y_tr)
+            X_tr, y_tr, X_va, y_va = take(X, tr), y[tr], take(X, va), y[va]
+            aug = self._fit_augmenter(X_tr, y_tr, pool)
             # one draw at the largest ratio; smaller ratios take per-class prefixes
             X_syn, y_syn, _ = self._synthesise(aug, X_tr, y_tr, max(candidates))
             for i, r in enumerate(candidates):
                 keep = _per_class_prefix(y_syn, y_tr, r)
-                X_fit = _concat(X_tr, _rows(X_syn, keep)) if keep.size else X_tr
+                X_fit = concat([X_tr, take(X_syn, keep)]) if keep.size else X_tr
                 est = clone(self.estimator).fit(X_fit, np.concatenate([y_tr, y_syn[keep]]))
                 scores[i, f] = scorer(est, X_va, y_va)
         means = scores.mean(1)
-        self.cv_results_ = {
+        results = {
             "ratio": candidates, "mean_score": means.tolist(),
             "std_score": scores.std(1).tolist(), "fold_scores": scores.tolist(),
         }
@@ -234,7 +318,8 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # beat ratio 0 by more than the standard error of their paired fold
         # differences, so noise in a few small folds does not buy synthetic rows.
         diff = scores[best] - scores[0]
-        return candidates[best] if diff.mean() > _corrected_se(diff, n_splits) else 0.0
+        chosen = candidates[best] if diff.mean() > _corrected_se(diff, n_splits) else 0.0
+        return chosen, results
 
     def _synthesise(self, aug, X_real, y_real, ratio: float):
         """Synthetic rows grouped by class (best first when filtering), and the
@@ -242,7 +327,7 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels, counts = np.unique(y_real, return_counts=True)
         wanted = np.round(ratio * counts).astype(int)
         if wanted.sum() == 0:
-            return _rows(X_real, np.arange(0)), y_real[:0], None
+            return take(X_real, np.arange(0)), y_real[:0], None
         factor = 1.0 if self.confidence_threshold is None else self.overgenerate
         draw = {c: int(np.ceil(w * factor)) for c, w in zip(labels.tolist(), wanted) if w > 0}
         X_syn, y_syn = aug.sample(y=draw)
@@ -263,20 +348,63 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             rows = np.flatnonzero((y_syn == c) & (conf >= self.confidence_threshold))
             keep.append(rows[np.argsort(-conf[rows], kind="stable")][:w])
         keep = np.concatenate(keep)
-        return _rows(X_syn, keep), y_syn[keep], len(keep) / len(y_syn)
+        return take(X_syn, keep), y_syn[keep], len(keep) / len(y_syn)
 
     # ---------------------------------------------------------- delegation
     def predict(self, X):
-        check_is_fitted(self, "estimator_")
+        """Class labels for ``X`` (array-like or DataFrame), from ``estimator_``."""
+        check_is_fitted(self)
         return self.estimator_.predict(X)
 
+    @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        check_is_fitted(self, "estimator_")
+        """Class probabilities for ``X`` from ``estimator_``, columns in ``classes_``
+        order; present only when the estimator has ``predict_proba``."""
+        check_is_fitted(self)
         return self.estimator_.predict_proba(X)
 
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities for ``X`` from ``estimator_``; present only when
+        the estimator has ``predict_log_proba``."""
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
-        check_is_fitted(self, "estimator_")
+        """Decision scores for ``X`` from ``estimator_``; present only when the
+        estimator has ``decision_function``."""
+        check_is_fitted(self)
         return self.estimator_.decision_function(X)
+
+    @property
+    def n_features_in_(self) -> int:
+        """Number of input features, forwarded from ``estimator_``."""
+        check_is_fitted(self)  # NotFittedError is an AttributeError: hasattr is False
+        return self.estimator_.n_features_in_
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        """Input column names, forwarded from ``estimator_``."""
+        check_is_fitted(self)
+        return self.estimator_.feature_names_in_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        est, aug = tags_or_none(self.estimator), tags_or_none(self.augmenter)
+        # X reaches the estimator, and the augmenter too whenever a ratio > 0
+        # is tried, so it may hold NaN or strings only when both take them;
+        # an object without tags is assumed to take neither.
+        for tag in ("allow_nan", "string"):
+            setattr(tags.input_tags, tag, all(
+                t is not None and getattr(t.input_tags, tag) for t in (est, aug)
+            ))
+        # refused in fit: synthetic rows are dense and are stacked under the real ones
+        tags.input_tags.sparse = False
+        if est is not None and est.classifier_tags is not None:
+            tags.classifier_tags.multi_class = est.classifier_tags.multi_class
+            tags.classifier_tags.poor_score = est.classifier_tags.poor_score
+        return tags
 
 
 def _corrected_se(diff: np.ndarray, n_splits: int) -> float:
@@ -292,16 +420,6 @@ def _corrected_se(diff: np.ndarray, n_splits: int) -> float:
     if len(diff) < 2:
         return 0.0
     return float(diff.std(ddof=1) * np.sqrt(1.0 / len(diff) + 1.0 / (n_splits - 1)))
-
-
-def _rows(X, idx):
-    return X.iloc[idx] if isinstance(X, pd.DataFrame) else X[idx]
-
-
-def _concat(X_real, X_syn):
-    if isinstance(X_real, pd.DataFrame):
-        return pd.concat([X_real, X_syn], ignore_index=True)
-    return np.concatenate([X_real, np.asarray(X_syn, dtype=X_real.dtype)])
 
 
 def _per_class_prefix(y_syn: np.ndarray, y_real: np.ndarray, ratio: float) -> np.ndarray:

@@ -13,12 +13,16 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import make_blobs
+from threadpoolctl import threadpool_limits
 
 from synthaug import ImageGAN, ImageVAE, TabularGAN, TabularVAE, TextLM
 
 # Two CPU cores run the whole suite; torch's default of one thread per core
-# plus inter-op threads only adds contention for networks this small.
+# plus inter-op threads only adds contention for networks this small, and
+# OpenBLAS's spinning threads slowed scikit-learn's check suites fivefold on
+# a shared machine (56 s against 10 s): one thread each, for the session.
 torch.set_num_threads(1)
+_ONE_THREAD = threadpool_limits(limits=1)
 
 
 @dataclass(frozen=True)

@@ -228,7 +228,11 @@ def test_augmented_classifier_string_pool_and_refusal():
     assert clf.classes_.tolist() == ["a", "b"] and clf.n_unlabelled_ == len(X_pool)
 
     class NoPool(BaseEstimator):  # an augmenter that cannot take unlabelled rows
-        pass
+        def fit(self, X, y):
+            raise AssertionError("never reached: the unlabelled rows are refused first")
+
+        def sample(self, n_samples=None, y=None):
+            raise AssertionError("never reached")
 
     with pytest.raises(ValueError, match="cannot learn from unlabelled rows"):
         AugmentedClassifier(LogisticRegression(), NoPool(), ratio=1.0).fit(
