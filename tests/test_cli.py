@@ -78,6 +78,7 @@ def test_unknown_label_and_bad_count(csv_file, tmp_path, capsys):
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.slow
 def test_console_script_entry_point(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "synthaug.cli", "sample", str(tmp_path / "none"), "-n", "1",

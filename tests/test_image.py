@@ -239,6 +239,7 @@ def test_save_load_bit_identical(make, small, tmp_path, container):
     ],
     ids=["ImageVAE", "ImageGAN"],
 )
+@pytest.mark.slow
 def test_conditioning_on_digits(digits, cls, params, floor):
     """A classifier trained on all real digits (5-nearest neighbours, 0.99
     accurate on real digits) labels most samples of class c as c (chance:

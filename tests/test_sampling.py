@@ -289,9 +289,9 @@ def test_n_samples_disagrees_with_array_or_dict():
 
 
 def test_bad_y_specs():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="0 samples"):
         labels_to_sample(None, [], CLASSES, COUNTS)
-    with pytest.raises(ValueError, match="0 rows"):
+    with pytest.raises(ValueError, match="0 samples"):
         labels_to_sample(None, {"a": 0}, CLASSES, COUNTS)
     with pytest.raises(ValueError, match="1-dimensional"):
         labels_to_sample(None, [["a"], ["b"]], CLASSES, COUNTS)

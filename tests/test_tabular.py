@@ -155,6 +155,7 @@ def test_conditional_dataframe_with_string_labels(make_model, mixed_df):
     assert set(S["c"].dropna()) <= set(X["c"].dropna())
 
 
+@pytest.mark.slow
 def test_conditioning_is_native(spec, blobs):
     """Rows drawn for class k look like class k (the classes are far apart)."""
     X, y = blobs
@@ -229,6 +230,7 @@ def test_invalid_sampling_strategy(make_model, blobs):
         make_model(sampling_strategy={0: 5}).fit_resample(*blobs)  # below 30 already there
 
 
+@pytest.mark.slow
 def test_imblearn_pipeline_fit_predict_cross_val(spec, blobs):
     X, y = blobs
     pipe = Pipeline([("aug", spec.make_trained()), ("clf", LogisticRegression())])

@@ -73,6 +73,7 @@ def test_conditions_without_y_follow_the_labels_of_that_category(make_model, mix
     assert sorted(ys.tolist()) == ["no"] * 6 + ["yes"] * 4
 
 
+@pytest.mark.slow
 def test_condition_steers_the_rest_of_the_row(spec, steered):
     """The condition vector conditions the generator natively: asking for the
     rarer kind "b" moves x to where "b" rows live, which setting the column
@@ -392,6 +393,7 @@ def test_critic_loss_scores_every_pack_alone():
     assert torch.allclose(loss, -want_w + 10.0 * gp, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 4, 7])
 def test_label_unrelated_to_the_row_leaves_column_conditioning_intact(steered, seed):
     """The label classifier sees the same few rows at every step; where the
@@ -421,6 +423,7 @@ def test_cli_fit_tabular_gan(tmp_path, mixed_df):
 
 
 # ------------------------------------------------------------- label loss
+@pytest.mark.slow
 def test_label_loss_makes_generated_rows_look_like_their_class():
     """Four 4-d blobs, 15 rows each: a classifier fitted on the real rows
     recognises the requested class in the generated rows with the auxiliary

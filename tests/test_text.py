@@ -83,6 +83,7 @@ def test_fitted_attributes(fast_model):
     assert all(np.isfinite(fast_model.history_["loss"]))
 
 
+@pytest.mark.slow
 def test_early_stopping_keeps_the_model_from_memorising(corpus, trained_model):
     """Held-out loss stops training (and picks the weights) before the model
     only replays its training texts; without it, nearly every text is a copy."""
@@ -116,6 +117,7 @@ def test_epochs_caps_training(corpus):
 
 
 # ------------------------------------------------------------ conditioning
+@pytest.mark.slow
 def test_label_conditioning(trained_model, judge):
     """Floor: a TF-IDF + logistic regression judge trained on the real texts
     assigns at least 90% of each class's generated texts to that class (the
@@ -154,6 +156,7 @@ def test_max_length_is_a_hard_cap(fast_model):
     assert fast_model.sample_report_["unterminated"] > 0  # an undertrained model rambles
 
 
+@pytest.mark.slow
 def test_end_token_stops_generation(trained_model):
     """A trained model ends its texts: they are short, like the corpus, and
     (almost) none runs into the context limit."""
@@ -259,6 +262,7 @@ def test_fit_resample_lists_real_first(corpus):
 
 
 # ----------------------------------------------------------------- curation
+@pytest.mark.slow
 def test_curation_drops_copies_and_reports(trained_model, judge, corpus):
     texts, labels = trained_model.sample(y={"animal": 20, "number": 20}, curate=True)
     report = trained_model.sample_report_
@@ -274,6 +278,7 @@ def test_curation_drops_copies_and_reports(trained_model, judge, corpus):
     assert sum(t.lower() in train for t in plain) > 0  # without curation, copies
 
 
+@pytest.mark.slow
 def test_curate_param_and_shortfall_warning(corpus):
     est = TextLM(**dict(TRAINED, curate=True, overgenerate=1.0, duplicate_threshold=0.05))
     est.fit(*corpus)  # a threshold this low calls nearly everything a near copy

@@ -151,25 +151,13 @@ def plan_labels(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> LabelP
             [check_n_samples(v, f"y[{k!r}]") if v != 0 else 0 for k, v in y.items()], np.int64
         )
         plan = LabelPlan(_label_index(labels, classes), reps)
-        if n_samples is not None and check_n_samples(n_samples) != len(plan):
-            raise ValueError(
-                f"n_samples={n_samples} disagrees with the {len(plan)} rows that y "
-                "(a dict) asks for; pass n_samples=None or the sum of its counts."
-            )
-        if len(plan) == 0:
-            raise ValueError("y (a dict) asks for 0 rows; give at least one count >= 1.")
+        _check_count(n_samples, len(plan), "the sum of y's counts (y is a dict)")
         return plan
     if y is not None and np.ndim(y) > 0:
-        arr = np.asarray(y, dtype=object).ravel() if np.ndim(y) == 1 else None
-        if arr is None:
+        if np.ndim(y) != 1:
             raise ValueError(f"y must be 1-dimensional; got shape {np.shape(y)}.")
-        if n_samples is not None and check_n_samples(n_samples) != len(arr):
-            raise ValueError(
-                f"n_samples={n_samples} but y has {len(arr)} labels; pass one label "
-                "per sample or n_samples=None."
-            )
-        if len(arr) == 0:
-            raise ValueError("y is empty; pass at least one label.")
+        arr = np.asarray(y, dtype=object).ravel()
+        _check_count(n_samples, len(arr), "the number of labels in y")
         return LabelPlan(_label_index(arr, classes))
     n = check_n_samples(n_samples)
     if y is not None:
@@ -179,6 +167,17 @@ def plan_labels(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> LabelP
     order = np.argsort(-(quota - base), kind="stable")
     base[order[: n - base.sum()]] += 1
     return LabelPlan(np.arange(len(classes)), base)
+
+
+def _check_count(n_samples, n: int, what: str) -> None:
+    """``n_samples`` (if given) must equal ``n``, the rows ``y`` asks for."""
+    if n_samples is not None and check_n_samples(n_samples) != n:
+        raise ValueError(
+            f"n_samples={n_samples} disagrees with {what} ({n}); pass n_samples=None "
+            "or that number."
+        )
+    if n == 0:
+        raise ValueError(f"y asks for 0 samples ({what} is 0); ask for at least one.")
 
 
 def labels_to_sample(n_samples, y, classes: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -59,13 +59,8 @@ def tstr(estimator, X_syn, y_syn, X_test, y_test, *, scoring="accuracy",
          encode: bool = False) -> float:
     """Train on synthetic, test on real: how useful are synthetic rows alone?
 
-    Parameters
-    ----------{params}
-
-    Returns
-    -------
-    float
-        Score on the real test rows, higher is better; compare with :func:`trtr`.
+    :func:`trtr` with the synthetic rows ``(X_syn, y_syn)`` as the training
+    rows (same parameters and score); compare the two.
     """
     return _fit_score(estimator, {"X_syn": (X_syn, y_syn)}, {"X_test": (X_test, y_test)},
                       scoring, encode)
