@@ -1,6 +1,6 @@
 """synthaug: enlarge small training sets with labelled synthetic samples."""
 from ._version import __version__
-from .core.estimator import load
+from .core.modelfile import load
 from .data import AugmentedDataset, SyntheticDataset, augment_batch
 from .models import ImageGAN, ImageVAE, TabularGAN, TabularVAE, TextLM
 from .selection import AugmentedClassifier

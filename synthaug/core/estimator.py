@@ -21,13 +21,12 @@ from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from .._version import __version__
 from ..engines.base import TrainingSet
 from ..nets.noise import RowNoise, sub_seed
-from . import fileformat
 from .containers import append_labels, concat
 from .curation import curate
 from .files import SampleWriter
+from .modelfile import register, save_model
 from .plan import new_rows_per_class, plan_labels
 from .semi import training_labels
 from .tags import sampler_tags
@@ -38,7 +37,6 @@ from .validation import (
 
 FIT_STREAM, SAMPLE_STREAM = 0, 1
 CURATION_STREAM = 2  # a key of the seeds of curation rounds (see _unit)
-_REGISTRY: dict[str, type] = {}
 
 
 class Parts(NamedTuple):
@@ -80,7 +78,7 @@ class BaseAugmenter(BaseEstimator):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_make_parts" in vars(cls):
-            _REGISTRY[cls.__name__] = cls
+            register(cls)
 
     def _make_parts(self) -> Parts:
         raise NotImplementedError
@@ -435,46 +433,7 @@ class BaseAugmenter(BaseEstimator):
         pathlib.Path : the path written (so ``load(model.save(p))`` chains).
         """
         check_is_fitted(self)
-        params, arrays = fileformat.params_to_json(self.get_params())
-        state = {"base": self._base_state()}
-        for name in ("codec", "engine", "curator"):
-            part = getattr(self, name + "_")
-            if part is not None:
-                config, part_arrays = part.state()
-                state[name] = config
-                arrays.update({f"{name}.{k}": v for k, v in part_arrays.items()})
-        doc = {"synthaug_version": __version__, "class": type(self).__name__,
-               "params": params, "state": state}
-        return fileformat.write(path, doc, arrays)
-
-    def _base_state(self) -> dict:
-        state = {"conditional": self.conditional_, "class_counts": self.class_counts_.tolist(),
-                 "history": self.history_, "n_unlabelled": self.n_unlabelled_}
-        if self.conditional_:
-            state["classes"] = self.classes_.tolist()
-            state["target_name"] = self.target_name_
-            state["classes_dtype"] = (self.classes_.dtype.str if self.classes_.dtype != object
-                                      else "O")
-        return state
-
-    def _restore(self, state: dict, arrays: dict, device: torch.device) -> None:
-        """The fitted state a file holds (see :meth:`save`)."""
-        base, parts = state["base"], self._make_parts()
-        fitted = {"conditional_": bool(base["conditional"]), "device_": device,
-                  "class_counts_": np.asarray(base["class_counts"], dtype=np.int64),
-                  "history_": base["history"], "n_unlabelled_": int(base["n_unlabelled"])}
-        if fitted["conditional_"]:
-            fitted["classes_"] = np.array(base["classes"], dtype=np.dtype(base["classes_dtype"]))
-            fitted["target_name_"] = base["target_name"]
-        n_classes = len(fitted.get("classes_", ()))
-        parts.codec.restore(state["codec"], _members(arrays, "codec"))
-        parts.engine.restore(state["engine"], _members(arrays, "engine"), parts.codec.layout,
-                             n_classes, device)
-        if parts.curator is not None:
-            parts.curator.restore(state["curator"], _members(arrays, "curator"))
-        fitted.update(codec_=parts.codec, engine_=parts.engine, curator_=parts.curator,
-                      **parts.codec.fitted_attributes())
-        self._set_fitted(fitted)
+        return save_model(self, path)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -482,38 +441,3 @@ class BaseAugmenter(BaseEstimator):
             if self.device_.type == "cuda" and not torch.cuda.is_available():
                 self.device_ = torch.device("cpu")
             self.engine_.to(self.device_)
-
-
-def _members(arrays: dict, prefix: str) -> dict:
-    n = len(prefix) + 1
-    return {k[n:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-
-
-def load(path, *, device="auto"):
-    """Load a model written by ``save``; never executes pickled code.
-
-    Parameters
-    ----------
-    path : str or Path
-    device : "auto", "cpu", "cuda" or torch.device
-        Where to put the networks; "auto" picks CUDA when present, so a model
-        trained on a GPU loads on a CPU-only machine.
-    """
-    doc, arrays = fileformat.read(path)
-    name = doc.get("class")
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise fileformat.ModelFileError(
-            f"{str(path)!r} holds unknown model class {name!r:.60}; known: "
-            f"{sorted(_REGISTRY)} (import the module that defines it first)."
-        )
-    device = resolve_device(device)
-    try:
-        params = fileformat.params_from_json(doc["params"], arrays)
-        est = _REGISTRY[name](**params)
-        est._restore(doc["state"], arrays, device)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
-        raise fileformat.ModelFileError(
-            f"{str(path)!r} is corrupt ({type(err).__name__}: {str(err)[:120]}); "
-            "re-save the model."
-        ) from None
-    return est
