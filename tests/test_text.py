@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -285,6 +286,21 @@ def test_curate_param_and_shortfall_warning(corpus):
     with pytest.warns(UserWarning, match="curation kept"):
         texts, labels = est.sample(10)
     assert len(texts) == len(labels) < 10 and est.sample_report_["rounds"] == 4
+
+
+def test_curation_runs_unit_by_unit_and_streams_the_same(fast_model, tmp_path):
+    """With units of 8 texts, 20 curated texts are three units curated in
+    turn; the file holds what sample returns, and the report adds up."""
+    model = clone(fast_model).set_params(sample_batch_size=8).fit(*_corpus())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an undertrained model may fall short
+        texts, labels = model.sample(20, curate=True, random_state=1)
+        report = dict(model.sample_report_)
+        model.sample_to_file(tmp_path / "c.jsonl", 20, curate=True, random_state=1)
+    rows = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+    assert [r["text"] for r in rows] == texts and [r["label"] for r in rows] == labels.tolist()
+    assert report["returned"] == len(texts) <= 20 and report["generated"] >= 3 * len(texts)
+    assert report["rounds"] >= 3  # at least one round for each of the three units
 
 
 # -------------------------------------------------------------- persistence

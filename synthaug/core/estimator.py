@@ -363,9 +363,15 @@ class BaseAugmenter(BaseEstimator):
                               run), idx
 
         def draw(labels, round_):
-            m = len(labels)  # each round of each unit draws from its own stream
-            seed = sub_seed(run.seed, lo, CURATION_STREAM, round_)
-            return self._draw(labels, RowNoise(seed, 0, m, m, self.device_), run)
+            # over-generation may ask for several units' worth: drawn a unit
+            # at a time (memory stays bounded), each from its own stream
+            parts = []
+            for a in range(0, len(labels), run.unit):
+                part = labels[a : a + run.unit]
+                seed = sub_seed(run.seed, lo, CURATION_STREAM, round_, a)
+                noise = RowNoise(seed, 0, len(part), len(part), self.device_)
+                parts.append(self._draw(part, noise, run))
+            return parts[0] if len(parts) == 1 else torch.cat(parts)
 
         n_classes = len(self.classes_) if self.conditional_ else 1
         return curate(draw, run.curator, idx, n_classes, run.options, run.report)

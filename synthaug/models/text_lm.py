@@ -60,7 +60,9 @@ class TextLM(BaseAugmenter):
         regression judge trained on the real texts assigns to another label,
         keep the most confident (LAMBADA, Anaby-Tavor et al. 2020). Fewer
         texts than asked may come back (with a warning) when too few pass;
-        ``sample_report_`` says how many were dropped and why.
+        ``sample_report_`` says how many were dropped and why. Curation runs
+        on each ``sample_batch_size`` of requested texts in turn (repeats
+        are caught within one).
     overgenerate : float >= 1, default=3.0
         Texts drawn per text wanted when curating.
     min_confidence : float in [0, 1) or None, default=None
