@@ -11,25 +11,18 @@ the default width, on the CPU (and CUDA when present):
   cached pass.
 
 Throughput does not depend on how well a model is trained, so each model is
-fitted for one epoch on random images. Run ``python -m benchmarks.throughput_images``;
-the table goes to ``benchmarks/results/throughput_images.csv`` and into the
-Images section of RESULTS.md.
+fitted for one epoch on random images. The table is shown on the images
+page (:func:`benchmarks.throughput.render.images_lines`).
 """
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader
 
-from synthaug import ImageGAN, ImageVAE, SyntheticDataset
-from synthaug.nets.noise import StreamNoise
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from . import internals
 
 
 def _model(cls, side: int, device: str):
@@ -50,6 +43,9 @@ def _rate(fn, n: int, repeats: int = 3) -> float:
 
 
 def _forward(model, n: int):
+    from synthaug import ImageVAE
+
+    _, StreamNoise = internals.noise_classes()
     net = model.net_ if isinstance(model, ImageVAE) else model.generator_
     y = torch.as_tensor(np.arange(n) % 10, device=model.device_)
     noise = StreamNoise(torch.Generator(device=model.device_).manual_seed(0), n, model.device_)
@@ -63,6 +59,10 @@ def _forward(model, n: int):
 
 
 def _loader_rates(model, n: int, workers: int) -> tuple[float, float]:
+    from torch.utils.data import DataLoader
+
+    from synthaug import SyntheticDataset
+
     ds = SyntheticDataset(model, n, seed=0)
     loader = DataLoader(ds, batch_size=256, num_workers=workers)
     t0 = time.perf_counter()
@@ -77,48 +77,32 @@ def _loader_rates(model, n: int, workers: int) -> tuple[float, float]:
     return cold, n / (time.perf_counter() - t0)
 
 
+def _model_rows(model, base: dict, sizes, loader_n: int) -> list[dict]:
+    rows = []
+    for n in sizes:
+        rows.append({**base, "what": "sample", "n": n,
+                     "images_per_s": _rate(lambda: model.sample(n), n)})
+        rows.append({**base, "what": "forward", "n": n,
+                     "images_per_s": _rate(_forward(model, n), n)})
+    for workers in (0, 2):
+        cold, warm = _loader_rates(model, loader_n, workers)
+        rows.append({**base, "what": f"loader-{workers}w-cold", "n": loader_n,
+                     "images_per_s": cold})
+        if np.isfinite(warm):
+            rows.append({**base, "what": f"loader-{workers}w-cached", "n": loader_n,
+                         "images_per_s": warm})
+    return rows
+
+
 def measure(sides=(8, 28), sizes=(256, 1024, 4096), loader_n=4096, devices=None) -> pd.DataFrame:
+    """One row per device x side x model x measurement."""
+    from synthaug import ImageGAN, ImageVAE
+
     devices = devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     rows = []
     for device in devices:
         for side in sides:
             for cls in (ImageVAE, ImageGAN):
-                model = _model(cls, side, device)
                 base = {"device": device, "side": side, "model": cls.__name__}
-                for n in sizes:
-                    rows.append({**base, "what": "sample", "n": n,
-                                 "images_per_s": _rate(lambda: model.sample(n), n)})
-                    rows.append({**base, "what": "forward", "n": n,
-                                 "images_per_s": _rate(_forward(model, n), n)})
-                for workers in (0, 2):
-                    cold, warm = _loader_rates(model, loader_n, workers)
-                    rows.append({**base, "what": f"loader-{workers}w-cold", "n": loader_n,
-                                 "images_per_s": cold})
-                    if np.isfinite(warm):
-                        rows.append({**base, "what": f"loader-{workers}w-cached", "n": loader_n,
-                                     "images_per_s": warm})
+                rows += _model_rows(_model(cls, side, device), base, sizes, loader_n)
     return pd.DataFrame(rows)
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.throughput_images",
-                                description=__doc__.split("\n")[0])
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-    p.add_argument("--no-report", action="store_true", help="do not update RESULTS.md")
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    df = measure()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    df["threads"] = args.threads
-    df.to_csv(RESULTS / "throughput_images.csv", index=False)
-    print(df.pivot_table(index=["device", "side", "model"], columns=["what", "n"],
-                         values="images_per_s").round(0).to_string())
-    if not args.no_report:
-        from .images_report import write_section
-
-        print(write_section())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

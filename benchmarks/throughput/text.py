@@ -9,32 +9,20 @@ For each batch size, on the CPU (and CUDA when present):
 * ``forward``: one teacher-forced forward pass over a full batch, the
   network's bare limit (no sampling, every position at once).
 
-Generation is forced to the full ``--length`` (the end token is masked) so
+Generation is forced to the full ``length`` (the end token is masked) so
 every row does the same work; ``sample_texts_per_s`` is the end-to-end
-``TextLM.sample`` rate, which stops texts at their end token.
-
-    python -m benchmarks.throughput_text            # ~2 minutes on 1 CPU thread
-
-Writes ``results/throughput_text.csv`` and ``.json``; the "Text" section of
-RESULTS.md shows them on the next ``python -m benchmarks.text`` run, or at
-once with ``--write-md``.
+``TextLM.sample`` rate, which stops texts at their end token. The table is
+shown on the text page (:func:`benchmarks.throughput.render.text_lines`).
 """
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
-from datetime import date
 
 import numpy as np
 import pandas as pd
 import torch
 
-from synthaug import TextLM
-from synthaug.nets.transformer import generate, next_tokens
-
-from .text import RESULTS, load_rotten_tomatoes, write_results_md
+from . import internals
 
 
 def _timed(fn, repeat: int = 1) -> float:
@@ -52,6 +40,7 @@ def _timed(fn, repeat: int = 1) -> float:
 
 
 def _kv_generate(net, eos, batch, length, gen, device):
+    generate, _ = internals.transformer_sampling()
     first = torch.full((batch,), eos + 1, device=device)  # the start token
     cache = net.new_cache(batch, length)
 
@@ -64,6 +53,7 @@ def _kv_generate(net, eos, batch, length, gen, device):
 
 @torch.inference_mode()
 def _no_cache_generate(net, eos, batch, length, gen, device):
+    _, next_tokens = internals.transformer_sampling()
     seq = torch.full((batch, 1), eos + 1, device=device)
     for _ in range(length):
         logits = net(seq)[:, -1, :eos]
@@ -71,7 +61,8 @@ def _no_cache_generate(net, eos, batch, length, gen, device):
     return seq
 
 
-def measure(model: TextLM, device: str, batches, length: int) -> list[dict]:
+def measure(model, device: str, batches, length: int, log=print) -> list[dict]:
+    """One row per batch size on ``device``."""
     net = model.net_.to(device).eval()
     eos = model.tokenizer_.eos_id
     gen = torch.Generator(device=device).manual_seed(0)
@@ -89,48 +80,32 @@ def measure(model: TextLM, device: str, batches, length: int) -> list[dict]:
             t = _timed(lambda: net(idx.to(device)), repeat=3)
         row["forward_tokens_per_s"] = b * length / t
         rows.append(row)
-        print(row, flush=True)
+        log(row)
     return rows
 
 
-def main(argv=None) -> None:
-    from .machine import describe_machine
+def fit_model(length: int):
+    """A briefly trained default-size TextLM: speed does not depend on quality."""
+    from synthaug import TextLM
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 64, 256, 1024])
-    parser.add_argument("--length", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--write-md", action="store_true")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    from ..text.data import load_rotten_tomatoes
+
     X, y = load_rotten_tomatoes()
     pick = np.random.default_rng(0).choice(len(X), 200, replace=False)
-    # A briefly trained default-size model: speed does not depend on quality.
-    model = TextLM(context_length=args.length, max_steps=30, validation_fraction=None,
-                   random_state=0, device="cpu").fit(list(X[pick]), list(y[pick]))
+    return TextLM(context_length=length, max_steps=30, validation_fraction=None,
+                  random_state=0, device="cpu").fit(list(X[pick]), list(y[pick]))
+
+
+def measure_all(batches, length: int, log=print) -> tuple[pd.DataFrame, object]:
+    """Every device's rows, and the end-to-end ``sample`` rate at the largest batch."""
+    model = fit_model(length)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     rows = []
     for device in devices:
-        rows += measure(model, device, args.batches, args.length)
+        rows += measure(model, device, batches, length, log)
         model.net_.to(device)
         model.device_ = torch.device(device)
-        n = max(args.batches)
+        n = max(batches)
         t = _timed(lambda: model.sample(n, random_state=0))
         rows[-1]["sample_texts_per_s"] = n / t
-    RESULTS.mkdir(exist_ok=True)
-    pd.DataFrame(rows).to_csv(RESULTS / "throughput_text.csv", index=False)
-    m = describe_machine()
-    meta = {"command": "python -m benchmarks.throughput_text " + " ".join(
-                argv if argv is not None else sys.argv[1:]),
-            "date": date.today().isoformat(),
-            "machine": f"{m['cores']}-core {m['cpu']}, GPU: {m['gpu']}, torch "
-                       f"{m['versions']['torch']}, {args.threads} torch thread(s)",
-            "model": "TextLM defaults (d_model=128, 2 layers, 4 heads), "
-                     f"vocabulary {model.tokenizer_.n_tokens}, context {args.length}"}
-    (RESULTS / "throughput_text.json").write_text(json.dumps(meta, indent=1))
-    if args.write_md:
-        write_results_md()
-
-
-if __name__ == "__main__":
-    main()
+    return pd.DataFrame(rows), model
