@@ -5,6 +5,7 @@ pages, which the renderers must rebuild from the committed results."""
 from __future__ import annotations
 
 import ast
+import gzip
 import importlib
 import re
 import subprocess
@@ -21,7 +22,7 @@ from benchmarks.__main__ import main as entry
 from benchmarks.common import cli
 from benchmarks.common.draws import draw, train_counts
 from benchmarks.common.files import csv_path, find_csv, read_rows, sidecar, stem, write_rows
-from benchmarks.common.pages import Markers, link, splice, write_section
+from benchmarks.common.pages import RESULTS, Markers, link, splice, write_section
 from benchmarks.common.pool import run_cells
 from benchmarks.common.stats import add_gains, format_gain, format_interval, gain_ci
 
@@ -161,6 +162,16 @@ def test_result_files_are_gzipped_deterministically(tmp_path):
     assert find_csv(tmp_path, "plain").name == "plain.csv"
     with pytest.raises(FileNotFoundError):
         find_csv(tmp_path, "missing")
+
+
+def test_committed_results_are_compressed_and_small():
+    kept = [p for p in RESULTS.iterdir() if "quick" not in p.name]  # quick runs: git-ignored
+    assert not [p.name for p in kept if p.name.endswith(".csv")]  # per-row CSVs are .csv.gz
+    assert sum(p.stat().st_size for p in kept) < 2_000_000
+    for p in kept:
+        if p.name.endswith(".gz"):
+            with gzip.open(p) as fh:
+                assert fh.read(10)  # a readable gzip member, not a pointer
 
 
 # ------------------------------------------------------------------ pool
