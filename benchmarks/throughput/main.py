@@ -37,7 +37,8 @@ EXPERIMENT = "throughput"
 def parse_args(argv=None):
     p = cli.experiment_parser(
         EXPERIMENT, "Sampling speed, peak memory and fit cost.",
-        "every part at tiny sizes: a smoke run in about a minute", threads_default=None)
+        "every part at tiny sizes: a smoke run in about a minute", threads_default=None,
+        threads_help="torch's own for the tabular part, 1 for images and text")
     p.add_argument("--parts", nargs="+", choices=PARTS, help="what to measure (default all)")
     p.add_argument("--dataset", help="tabular: benchmarks.tabular.datasets name (default penguins)")
     p.add_argument("--fit-seeds", dest="seeds", type=int,
