@@ -1,19 +1,20 @@
-"""Downstream-gain benchmark for synthaug (protocol: ``shared/BENCHMARK.md``).
+"""Benchmarks of synthaug (protocol: ``shared/BENCHMARK.md``).
 
-Run ``python -m benchmarks.run --help`` from the repository root. The
-package is a benchmark harness, not part of the library: it may import the
-benchmark extras (``pip install -e ".[bench]"``), and synthaug never imports it.
+Run ``python -m benchmarks --help`` from the repository root. The package
+is a benchmark harness, not part of the library: it may import the benchmark
+extras (``pip install -e ".[bench]"``), and synthaug never imports it.
 
-Modules
--------
-datasets
-    Offline dataset loaders and the low-data train/test draws.
-arms
-    The registry of augmentation arms (``none``, ``smote``, ``tabular-vae``...).
-evaluate
-    Downstream models, preprocessing, and the per-row metrics (TSTR, DCR).
-run
-    The command line and the loop over (dataset, k, seed) cells.
-report
-    CSV -> ``RESULTS.md`` tables and gain-vs-k plots.
+Layout
+------
+common
+    The shared harness: command line, process pool, draws, paired CIs,
+    page splicing, machine stamp, result files.
+tabular, semi, images, text, throughput
+    One experiment each: ``config.py`` (``Config`` and ``QUICK``), a cell
+    runner (``run_cell``), ``render.py`` (its page) and ``main.py`` (its
+    command line).
+results
+    One page per experiment (``<experiment>.md``) and the committed result
+    files; ``RESULTS.md`` is the index.
 """
+from __future__ import annotations

@@ -1,5 +1,5 @@
 """The text benchmark's own logic (no dataset packages needed): the EDA arm,
-the stratified draw, paired gains and the RESULTS.md section writer."""
+the stratified draw, paired gains and the page writer."""
 from __future__ import annotations
 
 import json
@@ -9,27 +9,36 @@ import numpy as np
 import pandas as pd
 import pytest
 
-text_bench = pytest.importorskip("benchmarks.text")
+from benchmarks.common.draws import draw
+from benchmarks.text.cell import eda
+from benchmarks.text.config import DATASETS, QUICK, Config
+from benchmarks.text.main import config_from_args, parse_args, write_page
+from benchmarks.text.render import MARKERS, paired_gains
 
 
 def test_eda_edits_only_reorder_and_drop_words():
     texts = ["the quick brown fox jumps over the lazy dog", "one", ""]
-    out, labels = text_bench.eda(texts, ["a", "b", "c"], 3, seed=0)
+    out, labels = eda(texts, ["a", "b", "c"], 3, seed=0)
     assert labels == ["a"] * 3 + ["b"] * 3 + ["c"] * 3
     for source, copies in zip(texts, [out[0:3], out[3:6], out[6:9]]):
         for copy in copies:
             assert not Counter(copy.split()) - Counter(source.split())  # no new words
             assert bool(copy) == bool(source)  # a non-empty text keeps a word
     assert out[0:3] != [texts[0]] * 3
-    assert text_bench.eda(texts, ["a"] * 3, 3, seed=0)[0] == out  # seeded
+    assert eda(texts, ["a"] * 3, 3, seed=0)[0] == out  # seeded
 
 
-def test_draw_is_stratified_and_disjoint():
+def test_draw_is_stratified_disjoint_and_the_text_benchmarks_own():
     y = np.array(["x"] * 30 + ["y"] * 12)
-    train, test = text_bench.draw(y, 5, seed=1)
+    train, test = draw(y, 5, [1, 5])
     assert Counter(y[train].tolist()) == {"x": 5, "y": 5}
     assert len(np.intersect1d(train, test)) == 0 and len(train) + len(test) == 42
-    assert np.array_equal(train, text_bench.draw(y, 5, seed=1)[0])
+    assert np.array_equal(train, draw(y, 5, [1, 5])[0])
+    # the split the text benchmark always drew: k per class from rng([seed, k])
+    rng = np.random.default_rng([1, 5])
+    before = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), 5, replace=False)
+                                     for c in np.unique(y)]))
+    assert np.array_equal(train, before)
 
 
 def _fake_results():
@@ -46,30 +55,39 @@ def _fake_results():
 
 
 def test_paired_gains_are_exact_when_the_difference_is_constant():
-    gains = text_bench.paired_gains(_fake_results()).set_index("arm")
+    gains = paired_gains(_fake_results()).set_index("arm")
     assert gains.loc["eda", "gain_pt"] == pytest.approx(1.0)
     assert gains.loc["eda", "lo"] == pytest.approx(1.0) and gains.loc["textlm", "hi"] < 0
     assert gains.loc["none", "gain_pt"] == 0
 
 
-def test_results_section_replaces_only_its_markers(tmp_path, monkeypatch):
-    monkeypatch.setattr(text_bench, "HERE", tmp_path)
-    monkeypatch.setattr(text_bench, "RESULTS", tmp_path / "results")
-    (tmp_path / "results").mkdir()
-    name = next(iter(text_bench.DATASETS))
+def test_page_block_replaces_only_its_markers(tmp_path):
+    name = DATASETS[0]
     df = _fake_results()
     df["dataset"] = name
-    df.to_csv(tmp_path / "results" / f"text_{name}.csv", index=False)
+    df.to_csv(tmp_path / f"text_{name}.csv.gz", index=False)
     meta = {"runs": [{"command": "cmd", "date": "today", "wall_s": 60, "machine": "m"}],
             "model": "defaults", "examples": {"5": {"textlm": {"x": ["a text"]}}}}
-    (tmp_path / "results" / f"text_{name}.json").write_text(json.dumps(meta))
-    md = tmp_path / "RESULTS.md"
+    (tmp_path / f"text_{name}.json").write_text(json.dumps(meta))
+    md = tmp_path / "text.md"
     md.write_text("# results\n\n## Tabular\nkeep me\n")
-    text_bench.write_results_md()
+    write_page(tmp_path, md)
     first = md.read_text()
     assert first.startswith("# results\n\n## Tabular\nkeep me\n")
-    assert "<!-- text:start -->" in first and "+1.0 [+1.0, +1.0]" in first
+    assert MARKERS.begin in first and "+1.0 [+1.0, +1.0]" in first
+    assert '`textlm` / **x**: "a text"' in first
     md.write_text(first + "\n## Images\nkeep me too\n")
-    text_bench.write_results_md()  # a second write replaces, never duplicates
+    write_page(tmp_path, md)  # a second write replaces, never duplicates
     again = md.read_text()
-    assert again.count("<!-- text:start -->") == 1 and again.endswith("keep me too\n")
+    assert again.count(MARKERS.begin) == 1 and again.endswith("keep me too\n")
+
+
+def test_old_command_lines_still_parse():
+    cfg = config_from_args(parse_args(["--dataset", "reuters_r8", "--ks", "50",
+                                       "--first-seed", "3", "--seeds", "2"]))
+    assert cfg.datasets == ["reuters_r8"] and cfg.ks == [50]
+    assert cfg.seed_list() == [3, 4] and cfg.max_steps is None
+    quick = config_from_args(parse_args(["--quick"]))
+    assert quick.ks == QUICK["ks"] and quick.max_steps == 150
+    assert quick.datasets == Config().datasets  # both corpora
+    assert quick.model_params("reuters_r8") == {"context_length": 64, "max_steps": 150}

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark runner (``python -m benchmarks.run --quick``'s core).
+"""Smoke test of the tabular benchmark (``python -m benchmarks tabular --quick``'s core).
 
 Runs a tiny configuration on scikit-learn datasets only, so it needs neither
 the peers (ctgan) nor the dataset extras, and checks the CSV's shape and
@@ -6,25 +6,19 @@ bookkeeping. Benchmarks are not tests: no threshold on any score or timing.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.common.files import read_rows
+from benchmarks.tabular.config import COLUMNS, Config
+from benchmarks.tabular.main import run_benchmark
+from benchmarks.tabular.render import MARKERS, write_report
+
 pytest.importorskip("imblearn")  # the smote arm
 
-# `benchmarks` is a folder at the repository root, not an installed package.
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import datasets as dsets  # noqa: E402
-from benchmarks.report import BEGIN, END, write_report  # noqa: E402
-from benchmarks.run import COLUMNS, Config, run_benchmark  # noqa: E402
-
 ARMS = ["none", "duplicate", "smote", "noise", "tabular-vae"]
+pytestmark = pytest.mark.slow  # one tiny run shared by the tests: ~10 s on 2 cores
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +26,13 @@ def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     cfg = Config(datasets=["iris", "wine"], arms=ARMS, ks=[3], seeds=2, epochs=2,
                  throughput_rows=64)
-    run_benchmark(cfg, out / "smoke.csv", log=lambda *_: None)
-    return cfg, out / "smoke.csv"
+    run_benchmark(cfg, out / "smoke.csv.gz", log=lambda *_: None)
+    return cfg, out / "smoke.csv.gz"
 
 
 def test_csv_has_one_row_per_dataset_k_seed_arm_model(smoke_run):
     cfg, csv = smoke_run
-    df = pd.read_csv(csv)
+    df = read_rows(csv)
     assert list(df.columns) == COLUMNS
     assert len(df) == 2 * 1 * 2 * len(ARMS) * len(cfg.models)
     assert not df.duplicated(["dataset", "k", "seed", "arm", "model"]).any()
@@ -49,7 +43,7 @@ def test_csv_has_one_row_per_dataset_k_seed_arm_model(smoke_run):
 
 def test_bookkeeping_is_paired_and_one_to_one(smoke_run):
     _, csv = smoke_run
-    df = pd.read_csv(csv)
+    df = read_rows(csv)
     none = df[df.arm == "none"]
     assert (none.gain_accuracy == 0).all() and (none.n_synthetic == 0).all()
     aug = df[df.arm != "none"]
@@ -66,19 +60,28 @@ def test_bookkeeping_is_paired_and_one_to_one(smoke_run):
 
 def test_report_keeps_hand_written_sections(smoke_run, tmp_path):
     _, csv = smoke_run
-    md = tmp_path / "RESULTS.md"
+    md = tmp_path / "tabular.md"
     md.write_text("# results\n\n## `synthaug demo`\n\nhand-written\n")
     for _ in range(2):  # a rerun replaces the generated block, never duplicates it
         write_report(csv, md)
     text = md.read_text()
-    assert "hand-written" in text and text.count(BEGIN) == 1 and text.count(END) == 1
+    assert "hand-written" in text
+    assert text.count(MARKERS.begin) == 1 and text.count(MARKERS.end) == 1
     assert "### iris" in text and "### wine" in text and "tabular-vae" in text
+    # the plots go next to the CSV and the page links them relative to itself
+    png = csv.parent / "smoke_gain_iris.png"
+    target = text.split("![gain vs k on iris](", 1)[1].split(")", 1)[0]
+    assert png.exists() and (md.parent / target).resolve() == png.resolve()
 
 
-def test_draws_are_disjoint_and_leave_test_rows():
-    y = np.array([0] * 40 + [1] * 8 + [2] * 3)
-    tr, te = dsets.draw(y, 5, seed=0)
-    assert np.intersect1d(tr, te).size == 0 and len(tr) + len(te) == len(y)
-    assert np.bincount(y[tr]).tolist() == [5, 5, 2]  # capped: one test row per class left
-    counts = dsets.train_counts(np.array([0] * 90 + [1] * 10), 5, imbalanced=True)
-    assert sum(counts.values()) == 10 and counts[1] >= 2  # stratified, SMOTE-able
+def test_cells_do_not_depend_on_jobs(smoke_run, tmp_path):
+    """Two processes give the same rows as one; only timing columns move."""
+    cfg, csv = smoke_run
+    small = Config(datasets=["iris"], arms=["none", "noise"], ks=[3], seeds=2,
+                   throughput_rows=64)
+    one = run_benchmark(small, tmp_path / "one.csv.gz", jobs=1, log=lambda *_: None)
+    two = run_benchmark(small, tmp_path / "two.csv.gz", jobs=2, log=lambda *_: None)
+    cols = ["dataset", "k", "seed", "arm", "model", "accuracy", "macro_f1", "dcr_median"]
+    pd.testing.assert_frame_equal(one[cols].reset_index(drop=True),
+                                  two[cols].reset_index(drop=True))
+    assert np.isfinite(two.accuracy).all()

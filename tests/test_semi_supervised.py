@@ -240,24 +240,6 @@ def test_augmented_classifier_string_pool_and_refusal():
         )
 
 
-# ------------------------------------------------------------- benchmark
-def test_benchmark_split_is_disjoint():
-    """The unlabelled-data benchmark never lets a pool or labelled row be a
-    test row, and draws the same split for the same seed."""
-    from benchmarks import datasets as dsets
-    from benchmarks.semi import split
-
-    ds = dsets.load("breast_cancer")
-    lab, pool, test = split(ds, 5, 0, 500)
-    assert len(lab) == 10 and len(pool) == 279  # half of the rest at most
-    lab2, pool2, test2 = split(ds, 5, 0, 500)
-    assert np.array_equal(pool, pool2) and np.array_equal(test, test2)
-    assert not set(lab) & set(pool) and not set(test) & (set(lab) | set(pool))
-    assert len(lab) + len(pool) + len(test) == len(ds.y)
-    lab, pool, test = split(dsets.load("digits"), 5, 1, 500)
-    assert len(pool) == 500
-
-
 def test_spread_pseudo_labels_follow_clusters_a_linear_model_misses():
     """Label spreading labels two interleaved moons from 3 rows each; a
     logistic regression on the labelled rows cannot (a straight boundary)."""
