@@ -17,7 +17,7 @@ ADAM_BETAS = (0.5, 0.9)  # the WGAN-GP paper's choice, also CTGAN's
 # rows of the requested class and fights the condition vector (a test fixture
 # with a label independent of the features lost its column conditioning in 3
 # of 8 seeds at 1e-6, none at 1e-2). On the tabular benchmark 1e-2 scored +0.22
-# points against +0.15 at 1e-6 (run exp_wd, benchmarks/RESULTS.md).
+# points against +0.15 at 1e-6 (run exp_wd, benchmarks/results/tabular.md).
 CLASSIFIER_WEIGHT_DECAY = 1e-2
 
 

@@ -30,7 +30,7 @@ class TabularGAN(BaseAugmenter):
         tabular benchmark as 300 (+0.15 vs +0.21 points mean, 7 vs 9 cells
         below -0.5) in a quarter of the time; 50 fell to -0.13. Without the
         label loss the GAN needed the full 300. All defaults together: +0.18
-        (run ``gan_fast`` in ``benchmarks/RESULTS.md``).
+        (run ``gan_fast`` in ``benchmarks/results/tabular.md``).
     batch_size : int or None, default=None
         Rows per step, capped at the number of rows and rounded up to a
         multiple of ``pac`` (rows are drawn with replacement, by
@@ -60,13 +60,13 @@ class TabularGAN(BaseAugmenter):
         class it was asked for. The critic alone barely enforces the label
         on a few rows per class; on the tabular benchmark this term moved
         TabularGAN's mean downstream change from -0.92 to +0.21 points
-        (``benchmarks/RESULTS.md``). 0 turns it off; unused without labels.
+        (``benchmarks/results/tabular.md``). 0 turns it off; unused without labels.
     temperature : float > 0, default=0.7
         Scale of the generator's noise vector when sampling, the truncation
         trick (Brock et al. 2019): below 1, rows stay nearer the modes the
         generator learned. On the tabular benchmark 0.7 raised TabularGAN's
         mean downstream change from -1.20 (1.0) to -0.92 points
-        (``benchmarks/RESULTS.md``); 1.0 samples the trained generator as is.
+        (``benchmarks/results/tabular.md``); 1.0 samples the trained generator as is.
     ema_decay : float in [0, 1), default=0.99
         Decay of the exponential moving average of the generator's weights;
         the average, steadier than the last step's weights, is what samples.

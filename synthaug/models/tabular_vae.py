@@ -38,7 +38,7 @@ class TabularVAE(BaseAugmenter):
         class's typical rows, the truncation trick of BigGAN (Brock et al.
         2019). On the tabular benchmark 0.7 raised the mean downstream gain
         over 48 cells from +0.05 (1.0) to +0.32 points and halved the cells
-        losing more than 0.5 (``benchmarks/RESULTS.md``); 1.0 samples the
+        losing more than 0.5 (``benchmarks/results/tabular.md``); 1.0 samples the
         fitted distribution itself.
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows ``fit_resample`` adds per class, with imbalanced-learn's
@@ -59,9 +59,9 @@ class TabularVAE(BaseAugmenter):
         unknown"). None: every unlabelled row is "label unknown". Either way
         ``classes_``, ``class_counts_`` and the sampling frequencies come
         from the labelled rows only. On the unlabelled-data benchmark
-        (``benchmarks/RESULTS.md``) "soft" hurt least; "spread" labels the
-        pool more accurately on clustered data but its generated rows were
-        no more useful downstream.
+        (``benchmarks/results/semi.md``) "soft" hurt least; "spread" labels
+        the pool more accurately on clustered data but its generated rows
+        were no more useful downstream.
     sample_batch_size : int or None, default=None
         Rows generated per device call when sampling: it bounds memory and
         sets how the work is batched. None picks 16,384 on a CPU and 65,536
