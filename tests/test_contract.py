@@ -89,14 +89,16 @@ def test_init_stores_params_verbatim(model):
 
 def test_one_name_per_idea(model):
     """Every model has the common parameters, under the same names, and no
-    parameter shadows a Python builtin."""
+    parameter shadows a Python builtin or a name its module defines or imports."""
     import builtins
+    import sys
 
     params = set(model.cls().get_params())
     common = {"epochs", "batch_size", "temperature", "learning_rate", "sampling_strategy",
               "synthetic_ratio", "sample_batch_size", "device", "random_state", "verbose"}
     assert common <= params
     assert not params & set(dir(builtins))
+    assert not params & set(vars(sys.modules[model.cls.__module__]))
     assert {"width", "hidden_dims"} & params  # the net's size
 
 
