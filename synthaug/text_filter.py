@@ -171,7 +171,7 @@ class TextCurator:
         self.codec = codec
         self._cache = None  # (duplicate_threshold, fitted filter)
 
-    def fit(self, data, codec) -> None:
+    def fit(self, data, codec, seed: int = 0) -> None:
         self.texts_ = codec.training_texts(data.M)
         self.labels_ = None if data.y_idx is None else np.asarray(data.y_idx, dtype=np.int64)
         self._cache = None

@@ -104,6 +104,13 @@ def tabular_cases(spec):
     return out
 
 
+def curated_cases(spec):
+    """Curation (data maps) on the labelled mixed frame: sample and fit_resample."""
+    X, y = _mixed_df()
+    est = spec.make(curate=True).fit(X, y)
+    return [est.sample(30, random_state=1), est.fit_resample(X, y)]
+
+
 def image_cases(cls):
     X, y = _digits()
     est = cls(**IMAGE_FAST).fit(X, y)
@@ -140,6 +147,8 @@ PINNED = {
     # row), so sample_to_file equals sample for any chunking
     "TextLM": "25ceff9cc6df6460",
     "TextLM-pretrained": "29cc6727d94e7896",
+    "TabularVAE-curated": "4bde0339fa5fa1cf",
+    "TabularGAN-curated": "5a0420dd4ff1ef99",
 }
 
 CASES = {
@@ -147,6 +156,8 @@ CASES = {
     "ImageVAE": lambda: image_cases(ImageVAE),
     "ImageGAN": lambda: image_cases(ImageGAN),
     "TextLM": text_cases,
+    **{f"{spec.name}-curated": (lambda spec=spec: curated_cases(spec))
+       for spec in TABULAR_MODELS},
     "TextLM-pretrained": pretrained_text_cases,
 }
 

@@ -53,9 +53,15 @@ class ColumnCollector:
         return self
 
     def result(self):
-        if self.filled != self.n_rows:
-            raise ValueError(f"{self.filled} decoded rows for a collector of {self.n_rows}")
-        return self.codec.assemble(self.arrays)
+        """The container of the rows added (fewer than ``n_rows`` when
+        curation left some out; none at all gives an empty container)."""
+        if self.arrays is None:
+            return self.codec.assemble(self.codec.decode_columns(
+                torch.zeros((0, self.codec.width), dtype=torch.float64)))
+        arrays = self.arrays
+        if self.filled < self.n_rows:
+            arrays = DecodedColumns(*(a[:, : self.filled] for a in arrays))
+        return self.codec.assemble(arrays)
 
 
 def decode_on_device(plan: "DecodePlan", T: torch.Tensor):

@@ -74,6 +74,9 @@ class BaseAugmenter(BaseEstimator):
     #: numeric labels, None/NaN for string labels). Read by AugmentedClassifier.
     accepts_unlabelled: ClassVar[bool] = False
     _codec_class: ClassVar[type]
+    # parameters a curating model reads when sample(curate=True) runs
+    # (see core/curation.py); empty for a model without a curator
+    _curation_params: ClassVar[tuple] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -87,13 +90,26 @@ class BaseAugmenter(BaseEstimator):
         """Hook: rules that span several parameters (after the constraints)."""
 
     def _sampling_options(self, options: dict) -> dict:
-        """Hook: validate model-specific keyword arguments of ``sample``."""
+        """Hook: validate model-specific keyword arguments of ``sample``
+        (by default ``curate`` alone, for models that curate)."""
+        options = dict(options)
+        curate = options.pop("curate", None) if self._curation_params else None
         if options:
             raise TypeError(
                 f"{type(self).__name__}.sample() got unexpected keyword argument(s) "
                 f"{sorted(options)}."
             )
-        return {}
+        return self._curation_options(curate)
+
+    def _curation_options(self, curate) -> dict:
+        """Whether this call curates (``curate``, or the estimator's), and
+        the curation parameters, read now so set_params applies at once."""
+        if not self._curation_params:
+            return {}
+        validate_parameter_constraints({"curate": ["boolean", None]}, {"curate": curate},
+                                       caller_name=f"{type(self).__name__}.sample")
+        on = self.curate if curate is None else curate
+        return {"curate": bool(on), **{p: getattr(self, p) for p in self._curation_params}}
 
     def __sklearn_tags__(self):
         tags = sampler_tags(super().__sklearn_tags__())
@@ -187,7 +203,7 @@ class BaseAugmenter(BaseEstimator):
         seed = seed_from(self.random_state, FIT_STREAM)
         history = parts.engine.fit(data, seed, device, type(self).__name__, bool(self.verbose))
         if parts.curator is not None:
-            parts.curator.fit(data, parts.codec)
+            parts.curator.fit(data, parts.codec, seed)
         fitted.update(
             codec_=parts.codec, engine_=parts.engine, curator_=parts.curator, device_=device,
             history_=history, conditional_=y is not None,
@@ -225,8 +241,10 @@ class BaseAugmenter(BaseEstimator):
             the same samples (on the same device), for any
             ``sample_to_file`` chunking; pass another for a new draw.
         **options
-            Model-specific settings (TextLM: ``top_p``, ``max_length``,
-            ``curate``).
+            Model-specific settings: ``curate`` (tabular models and TextLM:
+            over-generate and keep the best samples, see the model's
+            ``curate`` parameter; None uses the estimator's), and TextLM's
+            ``top_p`` and ``max_length``.
 
         Returns
         -------

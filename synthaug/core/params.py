@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-__all__ = ["COMMON", "RESAMPLING", "SEMI", "Count", "Dims", "NonNegative", "Number", "Positive",
-           "StrOptions", "Unit"]
+__all__ = ["COMMON", "CURATION", "RESAMPLING", "SEMI", "Count", "Dims", "NonNegative",
+           "Number", "Positive", "StrOptions", "Unit"]
 
 
 class Number(Interval):
@@ -82,6 +82,13 @@ RESAMPLING = {
         dict, callable,
     ],
     "synthetic_ratio": [Positive(), None],
+}
+
+#: Curation of over-generated samples (see :mod:`synthaug.core.curation`).
+CURATION = {
+    "curate": ["boolean"],
+    "overgenerate": [Number(Real, 1, math.inf, closed="left")],
+    "min_confidence": [Unit("left"), None],
 }
 
 #: How unlabelled rows are labelled for training (see :mod:`synthaug.core.semi`).

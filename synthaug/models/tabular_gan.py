@@ -5,7 +5,10 @@ from functools import partial
 
 from ..codecs.tabular import TabularCodec
 from ..core.estimator import BaseAugmenter, Parts
-from ..core.params import COMMON, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive, Unit
+from ..core.params import (
+    COMMON, CURATION, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive, Unit,
+)
+from ..datamaps import DataMapCurator
 from ..engines.conditioning import TableConditioning
 from ..engines.gan_tabular import TableGANEngine
 from ..nets.gan import TabularGenerator
@@ -71,6 +74,8 @@ class TabularGAN(BaseAugmenter):
         Decay of the exponential moving average of the generator's weights;
         the average, steadier than the last step's weights, is what samples.
         0 keeps the last step.
+    curate, overgenerate, min_confidence : default=False, 3.0, 0.5
+        Curation of the sampled rows, as for :class:`~synthaug.TabularVAE`.
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows ``fit_resample`` adds per class (imbalanced-learn's meanings).
     synthetic_ratio : float or None, default=None
@@ -124,13 +129,14 @@ class TabularGAN(BaseAugmenter):
 
     accepts_unlabelled = True
     _codec_class = TabularCodec
+    _curation_params = ("overgenerate", "min_confidence")
     _parameter_constraints = {
         "epochs": [Count()], "batch_size": [Count(), None], "hidden_dims": [Dims()],
         "discriminator_dims": [Dims()], "latent_dim": [Count()], "learning_rate": [Positive()],
         "weight_decay": [NonNegative()], "pac": [Count()], "discriminator_steps": [Count()],
         "gradient_penalty": [NonNegative()], "label_loss": [NonNegative()],
-        "temperature": [Positive()], "ema_decay": [Unit("left")], **RESAMPLING, **SEMI,
-        **COMMON,
+        "temperature": [Positive()], "ema_decay": [Unit("left")], **CURATION, **RESAMPLING,
+        **SEMI, **COMMON,
     }
 
     def __init__(
@@ -149,6 +155,9 @@ class TabularGAN(BaseAugmenter):
         label_loss=1.0,
         temperature=0.7,
         ema_decay=0.99,
+        curate=False,
+        overgenerate=3.0,
+        min_confidence=0.5,
         sampling_strategy="auto",
         synthetic_ratio=None,
         pseudo_labels="soft",
@@ -170,6 +179,9 @@ class TabularGAN(BaseAugmenter):
         self.label_loss = label_loss
         self.temperature = temperature
         self.ema_decay = ema_decay
+        self.curate = curate
+        self.overgenerate = overgenerate
+        self.min_confidence = min_confidence
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
         self.pseudo_labels = pseudo_labels
@@ -189,7 +201,7 @@ class TabularGAN(BaseAugmenter):
             gradient_penalty=self.gradient_penalty, label_loss=self.label_loss,
             weight_decay=self.weight_decay,
         )
-        return Parts(TabularCodec(), engine)
+        return Parts(TabularCodec(), engine, DataMapCurator())
 
 
 def generator_net(layout, conditioning, hidden_dims, latent_dim) -> TabularGenerator:

@@ -5,7 +5,10 @@ from functools import partial
 
 from ..codecs.tabular import TabularCodec
 from ..core.estimator import BaseAugmenter, Parts
-from ..core.params import COMMON, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive
+from ..core.params import (
+    COMMON, CURATION, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive,
+)
+from ..datamaps import DataMapCurator
 from ..engines.conditioning import TableConditioning
 from ..engines.vae import VAEEngine
 from ..nets.mlp import ConditionalVAE
@@ -40,6 +43,23 @@ class TabularVAE(BaseAugmenter):
         over 48 cells from +0.05 (1.0) to +0.32 points and halved the cells
         losing more than 0.5 (``benchmarks/results/tabular.md``); 1.0 samples the
         fitted distribution itself.
+    curate : bool, default=False
+        Whether ``sample`` (and so ``fit_resample``) curates by default
+        (``sample(curate=...)`` decides per call): draw ``overgenerate``
+        rows per row wanted and keep, per class, those a small classifier
+        trained on the real rows learns confidently and consistently as
+        their label, judged over the checkpoints of its training (data maps,
+        Swayamdipta et al. 2020; CLLM's curation, Seedat et al. 2024): rows
+        whose mean probability of their label is below ``min_confidence``
+        are dropped, the rest ranked by that confidence minus its aleatoric
+        uncertainty (see :mod:`synthaug.datamaps`). Needs labels. Fewer rows
+        than asked may come back (with a warning) when too few pass;
+        ``sample_report_`` counts what was dropped and why.
+    overgenerate : float >= 1, default=3.0
+        Rows drawn per row wanted when curating.
+    min_confidence : float in [0, 1) or None, default=0.5
+        With ``curate``: the lowest mean probability of its label a kept row
+        may have (None keeps every row, best first).
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows ``fit_resample`` adds per class, with imbalanced-learn's
         meanings (see :mod:`synthaug.sampling`).
@@ -117,10 +137,12 @@ class TabularVAE(BaseAugmenter):
 
     accepts_unlabelled = True
     _codec_class = TabularCodec
+    _curation_params = ("overgenerate", "min_confidence")
     _parameter_constraints = {
         "epochs": [Count()], "batch_size": [Count()], "hidden_dims": [Dims()],
         "latent_dim": [Count()], "learning_rate": [Positive()], "weight_decay": [NonNegative()],
-        "beta": [NonNegative()], "temperature": [Positive()], **RESAMPLING, **SEMI, **COMMON,
+        "beta": [NonNegative()], "temperature": [Positive()], **CURATION, **RESAMPLING, **SEMI,
+        **COMMON,
     }
 
     def __init__(
@@ -134,6 +156,9 @@ class TabularVAE(BaseAugmenter):
         weight_decay=1e-5,
         beta=1.0,
         temperature=0.7,
+        curate=False,
+        overgenerate=3.0,
+        min_confidence=0.5,
         sampling_strategy="auto",
         synthetic_ratio=None,
         pseudo_labels="soft",
@@ -150,6 +175,9 @@ class TabularVAE(BaseAugmenter):
         self.weight_decay = weight_decay
         self.beta = beta
         self.temperature = temperature
+        self.curate = curate
+        self.overgenerate = overgenerate
+        self.min_confidence = min_confidence
         self.sampling_strategy = sampling_strategy
         self.synthetic_ratio = synthetic_ratio
         self.pseudo_labels = pseudo_labels
@@ -163,7 +191,7 @@ class TabularVAE(BaseAugmenter):
         engine = VAEEngine(net, TableConditioning, epochs=self.epochs,
                            batch_size=self.batch_size, learning_rate=self.learning_rate,
                            weight_decay=self.weight_decay, beta=self.beta)
-        return Parts(TabularCodec(), engine)
+        return Parts(TabularCodec(), engine, DataMapCurator())
 
 
 def vae_net(layout, conditioning, hidden_dims, latent_dim) -> ConditionalVAE:

@@ -1,14 +1,15 @@
 """TextLM: a class-conditional language model for short labelled texts."""
 from __future__ import annotations
 
-import math
-from numbers import Integral, Real
+from numbers import Integral
 
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ..codecs.text import TextCodec
 from ..core.estimator import BaseAugmenter, Parts
-from ..core.params import COMMON, RESAMPLING, Count, NonNegative, Number, Positive, Unit
+from ..core.params import (
+    COMMON, CURATION, RESAMPLING, Count, NonNegative, Number, Positive, Unit,
+)
 from ..engines.lm import LMEngine
 from ..text_filter import TextCurator
 
@@ -120,16 +121,16 @@ class TextLM(BaseAugmenter):
     """
 
     _codec_class = TextCodec
+    _curation_params = ("overgenerate", "min_confidence", "duplicate_threshold")
     _parameter_constraints = {
         "vocab_size": [Count(256)], "context_length": [Count()], "width": [Count()],
         "n_layers": [Count()], "n_heads": [Count()], "dropout": [Unit("left")],
         "max_steps": [Count()], "epochs": [Count(), None],
         "validation_fraction": [Unit("left"), None], "n_iter_no_change": [Count()],
         "batch_size": [Count()], "learning_rate": [Positive()], "weight_decay": [NonNegative()],
-        "temperature": [NonNegative()], "top_p": [Unit("right")], "curate": ["boolean"],
-        "overgenerate": [Number(Real, 1, math.inf, closed="left")],
-        "min_confidence": [Unit("left"), None], "duplicate_threshold": [Unit("right")],
-        "pretrained": [str, None], **RESAMPLING, **COMMON,
+        "temperature": [NonNegative()], "top_p": [Unit("right")], **CURATION,
+        "duplicate_threshold": [Unit("right")], "pretrained": [str, None], **RESAMPLING,
+        **COMMON,
     }
 
     def __init__(
@@ -199,15 +200,13 @@ class TextLM(BaseAugmenter):
                 f"TextLM.sample() got unexpected keyword argument(s) {sorted(unknown)}; "
                 "it takes top_p, max_length and curate."
             )
-        given = {k: v for k, v in options.items() if v is not None}
+        given = {k: v for k, v in options.items() if v is not None and k != "curate"}
         validate_parameter_constraints(
-            {"top_p": self._parameter_constraints["top_p"], "curate": ["boolean"],
+            {"top_p": self._parameter_constraints["top_p"],
              "max_length": [Number(Integral, 1, self.context_length, closed="both")]},
             given, caller_name="TextLM.sample")
         return {
             "top_p": float(given.get("top_p", self.top_p)),
             "max_length": int(given.get("max_length", self.context_length)),
-            "curate": bool(given.get("curate", self.curate)),
-            "overgenerate": self.overgenerate, "min_confidence": self.min_confidence,
-            "duplicate_threshold": self.duplicate_threshold,
+            **self._curation_options(options.get("curate")),
         }
