@@ -10,7 +10,9 @@ labelled for training follows its ``pseudo_labels`` parameter:
   k-nearest-neighbour graph of all rows (Zhou et al. 2004);
 * a float ``t``: the regression's class where its top probability is >= t
   (hard pseudo-labels), "label unknown" (-1) elsewhere;
-* None: every unlabelled row is "label unknown".
+* None: every unlabelled row is "label unknown";
+* ``"m2"`` (TabularVAE): no label is fixed here; a classifier trained
+  jointly with the VAE weighs every label (:mod:`synthaug.engines.vae_m2`).
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ def training_labels(M: np.ndarray, y_idx: np.ndarray, mode, n_classes: int):
     """
     if mode is None or not (y_idx < 0).any():
         return y_idx, 0
+    if mode == "m2":  # labelled during training by the engine's joint classifier
+        return y_idx, int((y_idx < 0).sum())
     known = y_idx >= 0
     proba, classes = _proba(np.asarray(M).reshape(len(M), -1), y_idx, spread=mode == "spread")
     if isinstance(mode, str):

@@ -6,11 +6,12 @@ from functools import partial
 from ..codecs.tabular import TabularCodec
 from ..core.estimator import BaseAugmenter, Parts
 from ..core.params import (
-    COMMON, CURATION, RESAMPLING, SEMI, Count, Dims, NonNegative, Positive,
+    COMMON, CURATION, RESAMPLING, Count, Dims, NonNegative, Positive, StrOptions, Unit,
 )
 from ..datamaps import DataMapCurator
 from ..engines.conditioning import TableConditioning
 from ..engines.vae import VAEEngine
+from ..engines.vae_m2 import M2VAEEngine
 from ..nets.mlp import ConditionalVAE
 
 
@@ -66,7 +67,7 @@ class TabularVAE(BaseAugmenter):
     synthetic_ratio : float or None, default=None
         When set, ``fit_resample`` instead adds ``round(synthetic_ratio * n_c)``
         rows to every class ``c``: the way to enlarge balanced data.
-    pseudo_labels : "soft", "spread", float in [0, 1] or None, default="soft"
+    pseudo_labels : "soft", "spread", "m2", float in [0, 1] or None, default="soft"
         How unlabelled rows (see Notes) are labelled for training. "soft":
         a logistic regression fitted on the labelled rows' encoding scores
         the unlabelled ones, and its class probabilities are the label part
@@ -76,7 +77,11 @@ class TabularVAE(BaseAugmenter):
         linear model cannot see. A float ``t``: the regression's rows whose
         top probability is >= ``t`` train as that class (hard
         pseudo-labels), the others with an all-zero label part ("label
-        unknown"). None: every unlabelled row is "label unknown". Either way
+        unknown"). None: every unlabelled row is "label unknown". "m2": the
+        semi-supervised VAE of Kingma et al. (2014): a classifier q(y|x) is
+        trained jointly with the VAE, and each unlabelled row trains the VAE
+        under every label, weighted by q (:mod:`synthaug.engines.vae_m2`;
+        the history gains ``classifier``). Either way
         ``classes_``, ``class_counts_`` and the sampling frequencies come
         from the labelled rows only. On the unlabelled-data benchmark
         (``benchmarks/results/semi.md``) "soft" hurt least; "spread" labels
@@ -141,8 +146,8 @@ class TabularVAE(BaseAugmenter):
     _parameter_constraints = {
         "epochs": [Count()], "batch_size": [Count()], "hidden_dims": [Dims()],
         "latent_dim": [Count()], "learning_rate": [Positive()], "weight_decay": [NonNegative()],
-        "beta": [NonNegative()], "temperature": [Positive()], **CURATION, **RESAMPLING, **SEMI,
-        **COMMON,
+        "beta": [NonNegative()], "temperature": [Positive()], **CURATION, **RESAMPLING,
+        "pseudo_labels": [StrOptions({"soft", "spread", "m2"}), Unit("both"), None], **COMMON,
     }
 
     def __init__(
@@ -188,7 +193,8 @@ class TabularVAE(BaseAugmenter):
 
     def _make_parts(self) -> Parts:
         net = partial(vae_net, hidden_dims=tuple(self.hidden_dims), latent_dim=self.latent_dim)
-        engine = VAEEngine(net, TableConditioning, epochs=self.epochs,
+        engine_class = M2VAEEngine if self.pseudo_labels == "m2" else VAEEngine
+        engine = engine_class(net, TableConditioning, epochs=self.epochs,
                            batch_size=self.batch_size, learning_rate=self.learning_rate,
                            weight_decay=self.weight_decay, beta=self.beta)
         return Parts(TabularCodec(), engine, DataMapCurator())

@@ -72,22 +72,36 @@ class ConditionalVAE(nn.Module):
 
         ``noise`` is a :class:`synthaug.nets.noise.StreamNoise` for ``len(x)`` rows.
         """
-        mu, logvar = self.encoder(torch.cat([x, cond], 1)).chunk(2, dim=1)
-        logvar = logvar.clamp(-10.0, 10.0)
-        z = mu + noise.normal(self.latent_dim) * torch.exp(0.5 * logvar)
-        out = self.decoder(torch.cat([z, cond], 1))
+        out, mu, logvar = self._pass(x, cond, noise)
         recon = self._reconstruction_nll(out, x)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1).mean()
         return recon + beta * kl, recon.detach(), kl.detach()
 
-    def _reconstruction_nll(self, out, x):
+    def loss_rows(self, x, cond, noise, beta: float = 1.0):
+        """The negative ELBO of each row (not averaged), and its two parts:
+        what a semi-supervised objective weights row by row."""
+        out, mu, logvar = self._pass(x, cond, noise)
+        recon = self._reconstruction_nll(out, x, reduction="none")
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
+        return recon + beta * kl, recon.detach(), kl.detach()
+
+    def _pass(self, x, cond, noise):
+        """Encode, draw z by the reparameterisation, decode: (out, mu, logvar)."""
+        mu, logvar = self.encoder(torch.cat([x, cond], 1)).chunk(2, dim=1)
+        logvar = logvar.clamp(-10.0, 10.0)
+        z = mu + noise.normal(self.latent_dim) * torch.exp(0.5 * logvar)
+        return self.decoder(torch.cat([z, cond], 1)), mu, logvar
+
+    def _reconstruction_nll(self, out, x, reduction: str = "mean"):
         idx = self.layout.identity_idx
         log_sigma = self.log_sigma.clamp(-5.0, 2.0)
         resid = (out[:, idx] - x[:, idx]) / log_sigma.exp()
-        nll = (0.5 * resid.pow(2) + log_sigma).sum(1).mean()
+        nll = (0.5 * resid.pow(2) + log_sigma).sum(1)
+        nll = nll.mean() if reduction == "mean" else nll
         for start, width in self.layout.softmax_blocks:
             target = x[:, start : start + width].argmax(1)
-            nll = nll + F.cross_entropy(out[:, start : start + width], target)
+            nll = nll + F.cross_entropy(out[:, start : start + width], target,
+                                        reduction=reduction)
         return nll
 
     @torch.inference_mode()
