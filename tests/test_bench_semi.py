@@ -33,14 +33,16 @@ def test_one_cell_of_every_arm_and_its_page():
     assert list(df.arm) == ARMS and (df.status == "ok").all(), df.status.tolist()
     assert (df.n_labelled == 9).all() and (df.n_pool == 60).all()
     assert df.loc[df.arm == "none", "gain_accuracy"].item() == 0
-    one_to_one = df[df.arm.isin(["vae-labelled", "vae-semi", "vae-semi-spread"])]
+    one_to_one = df[df.arm.isin(["vae-labelled", "vae-semi", "vae-semi-spread", "vae-semi-m2"])]
     assert (one_to_one.n_synthetic == 9).all()  # 1:1 with the labelled rows
-    assert (df.loc[df.arm.isin(["vae-semi-x", "vae-semi-spread-x"]), "n_synthetic"] == 60).all()
+    x_arms = ["vae-semi-x", "vae-semi-spread-x", "vae-semi-m2-x"]
+    assert (df.loc[df.arm.isin(x_arms), "n_synthetic"] == 60).all()
     # the "-x" arms reuse their 1:1 arm's generator: same fit time
     fit = df.set_index("arm").fit_s
-    assert fit["vae-semi-x"] == fit["vae-semi"]
+    assert fit["vae-semi-x"] == fit["vae-semi"] and fit["vae-semi-m2-x"] == fit["vae-semi-m2"]
     meta = {"command": "cmd", "started": "now", "wall_s": 1,
             "config": {"jobs": 1, "unlabelled": 60, "epochs": 2, "threshold": 0.75}}
     section = render(pd.concat([df, df.assign(seed=1)]), meta)
     assert section.startswith("## Unlabelled data (issue 4)")
-    assert "| iris | 3 | logreg |" in section and "Target of issue 4" in section
+    assert "| iris | 3 | logreg |" in section and "Target of issues 4 and 13" in section
+    assert "`label-spreading`" in section

@@ -1,4 +1,4 @@
-"""Unlabelled data: ``python -m benchmarks semi`` (issue 4).
+"""Unlabelled data: ``python -m benchmarks semi`` (issues 4 and 13).
 
 For every (dataset, k, seed) cell: k labelled rows per class, a pool of
 ``--unlabelled`` rows whose labels are hidden, every other row the test set
@@ -8,6 +8,8 @@ For every (dataset, k, seed) cell: k labelled rows per class, a pool of
 * ``self-training``: scikit-learn's ``SelfTrainingClassifier`` around the
   same downstream model, on labelled rows + the pool (the peer a user would
   pick instead); its preprocessing is fitted on labelled + pool rows;
+* ``label-spreading``: scikit-learn's ``LabelSpreading(kernel="knn")`` on
+  the same rows, its own classifier (the other peer);
 * ``vae-labelled``: TabularVAE on the labelled rows only, 1:1 synthetic rows;
 * ``vae-semi-unknown``: TabularVAE on labelled rows + the pool (marked -1 /
   None) with ``pseudo_labels=None`` (pool rows "label unknown"), 1:1;
@@ -16,6 +18,9 @@ For every (dataset, k, seed) cell: k labelled rows per class, a pool of
 * ``vae-semi-x``: as ``vae-semi``, as many synthetic rows as the pool;
 * ``vae-semi-spread`` / ``vae-semi-spread-x``: as the two above with
   ``pseudo_labels="spread"`` (label spreading over a kNN graph of all rows);
+* ``vae-semi-m2`` / ``vae-semi-m2-x``: as above with ``pseudo_labels="m2"``
+  (the semi-supervised VAE of Kingma et al. 2014: a classifier trained
+  jointly with the VAE weighs every label of a pool row);
 * ``augclf-semi``: ``AugmentedClassifier(ratio="auto")`` with the pool and
   the ``vae-semi`` generator (downstream model fitted on labelled rows).
 

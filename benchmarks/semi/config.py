@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ARMS = ["none", "self-training", "vae-labelled", "vae-semi-unknown", "vae-semi-hard", "vae-semi",
-        "vae-semi-x", "vae-semi-spread", "vae-semi-spread-x", "augclf-semi"]
+ARMS = ["none", "self-training", "label-spreading", "vae-labelled", "vae-semi-unknown",
+        "vae-semi-hard", "vae-semi", "vae-semi-x", "vae-semi-spread", "vae-semi-spread-x",
+        "vae-semi-m2", "vae-semi-m2-x", "augclf-semi"]
+#: what a user would use instead of generated rows (issue 13: the better of them is the bar)
+BASELINES = ["self-training", "label-spreading"]
 #: generator arms -> TabularVAE's ``pseudo_labels`` ("threshold": ``Config.threshold``)
 GENERATORS = {"vae-labelled": None, "vae-semi-unknown": None, "vae-semi-hard": "threshold",
               "vae-semi": "soft", "vae-semi-x": "soft", "vae-semi-spread": "spread",
-              "vae-semi-spread-x": "spread"}
+              "vae-semi-spread-x": "spread", "vae-semi-m2": "m2", "vae-semi-m2-x": "m2"}
 #: the "-x" arms reuse the generator of their 1:1 arm; only the row count differs
-SHARED_GENERATOR = {"vae-semi-x": "vae-semi", "vae-semi-spread-x": "vae-semi-spread"}
+SHARED_GENERATOR = {"vae-semi-x": "vae-semi", "vae-semi-spread-x": "vae-semi-spread",
+                    "vae-semi-m2-x": "vae-semi-m2"}
 MODELS = ["logreg", "rf"]
 
 
