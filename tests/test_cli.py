@@ -89,14 +89,26 @@ def test_console_script_entry_point(tmp_path):
     assert proc.stderr.startswith("synthaug: error:") and "Traceback" not in proc.stderr
 
 
-def test_demo_prints_table_with_gain(capsys):
+def test_demo_prints_without_with_and_twice_the_real_data(capsys):
     result = run_demo("iris", k=5, seeds=2, epochs=5)
     out = capsys.readouterr().out
-    assert "without" in out and "paired gain" in out
-    assert len(result["accuracy_with"]) == 2
+    assert "without" in out and "2x real" in out and "paired gain" in out
+    assert len(result["accuracy_with"]) == len(result["accuracy_2x_real"]) == 2
     assert all(0.0 <= a <= 1.0 for a in result["accuracy_with"])
     diffs = np.subtract(result["accuracy_with"], result["accuracy_without"]) * 100
     assert result["gain_mean"] == pytest.approx(diffs.mean())
+    ceiling = np.subtract(result["accuracy_2x_real"], result["accuracy_without"]) * 100
+    assert result["ceiling_mean"] == pytest.approx(ceiling.mean())
+
+
+def test_demo_draws_keep_the_ceiling_rows_out_of_training_and_test():
+    from synthaug.demo import draw_per_class
+
+    y = np.repeat([0, 1, 2], 30)
+    train, more, test = draw_per_class(y, 5, seed=0, extra=5)
+    assert np.bincount(y[train]).tolist() == np.bincount(y[more]).tolist() == [5, 5, 5]
+    assert not set(train) & set(more) and not set(test) & (set(train) | set(more))
+    assert len(train) + len(more) + len(test) == len(y)
 
 
 def test_demo_rejects_bad_k(capsys):
