@@ -9,7 +9,9 @@ own ``fit``). A new synthaug model becomes an arm by one line in
 only walks the registry.
 
 Every arm adds ``round(ratio * n_c)`` rows to each class ``c`` (1:1 by
-default), so the arms differ in how rows are made, not how many.
+default), so the arms differ in how rows are made, not how many; the ceiling
+``real-2x`` adds ``n_c`` more real rows whatever the ratio (it is what
+doubling the real data buys).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .base import TARGET, Arm, Cell, Synthetic, impute  # noqa: F401 (re-exported)
+from .base import TARGET, Arm, Cell, Skipped, Synthetic, impute  # noqa: F401 (re-exported)
 from .peers import peer_augment
 
 #: synthaug estimators benchmarked at their defaults (plus the run's epoch
@@ -57,6 +59,13 @@ def _empty(cell: Cell) -> Synthetic:
 
 
 # -------------------------------------------------------------- baselines
+def _real_2x(cell: Cell) -> Synthetic:
+    """The ceiling: more *real* rows, as many per class as the training draw."""
+    if cell.X_extra is None:
+        raise Skipped(cell.extra_note or "no extra rows drawn")
+    return Synthetic(cell.X_extra.reset_index(drop=True), np.asarray(cell.y_extra), 0.0)
+
+
 def _duplicate(cell: Cell) -> Synthetic:
     t0 = time.perf_counter()
     idx = _pick_per_class(cell, np.random.default_rng(cell.seed))
@@ -148,6 +157,8 @@ def _augmented_classifier(estimator, cell: Cell):
 
 # --------------------------------------------------------------- registry
 register(Arm("none", "real rows only", augment=_empty))
+register(Arm("real-2x", "the ceiling: k more real rows per class (the same stratified count "
+             "for imbalanced data), drawn from rows no arm trains or tests on", augment=_real_2x))
 register(Arm("duplicate", "random oversampling: real rows drawn with replacement per class",
              augment=_duplicate))
 register(Arm("smote", "imbalanced-learn SMOTE (SMOTENC for mixed types), k_neighbors <= 5",

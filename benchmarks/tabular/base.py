@@ -17,9 +17,20 @@ from .datasets import Dataset
 TARGET = "__target__"  # label column name for the peers, which model X and y jointly
 
 
+class Skipped(Exception):
+    """An arm that cannot run on this cell by design (not a failure): its
+    rows carry ``status = "skipped: <reason>"``."""
+
+
 @dataclass
 class Cell:
-    """One (dataset, k, seed) split's training rows and the run's budget."""
+    """One (dataset, k, seed) split's training rows and the run's budget.
+
+    ``X_extra`` / ``y_extra`` are the ceiling's extra real rows (a second
+    draw of the training rows' size, removed from every arm's test set);
+    None when the run has no ``real-2x`` arm or the cell cannot spare them,
+    and then ``extra_note`` says why.
+    """
 
     ds: Dataset
     X: pd.DataFrame
@@ -28,6 +39,9 @@ class Cell:
     epochs: int | None = None  # None: every generator's own default
     ratio: float = 1.0
     throughput_rows: int = 5000
+    X_extra: pd.DataFrame | None = None
+    y_extra: np.ndarray | None = None
+    extra_note: str = ""
 
     def wanted(self) -> dict:
         """Synthetic rows per class: ``round(ratio * n_c)``."""

@@ -3,6 +3,8 @@
 Draw k labelled rows per class (a stratified fraction for imbalanced data),
 make every arm's synthetic rows from those rows only, train each downstream
 model on real + synthetic rows, and score it on every row that was not drawn.
+With the ceiling arm ``real-2x`` in the run, a second draw of the same size
+is its extra real rows and leaves every arm's test set (:func:`split`).
 """
 from __future__ import annotations
 
@@ -14,21 +16,47 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..common.draws import draw
+from ..common.draws import draw, draw_extra
 from ..common.stats import add_gains
 from . import datasets as dsets
-from .arms import ARMS, Cell
-from .config import DEFAULT_EPOCHS, TSTR_MODEL, Config
+from .arms import ARMS, Cell, Skipped
+from .config import CEILING, DEFAULT_EPOCHS, TSTR_MODEL, Config
 from .evaluate import Privacy, conform, make_downstream, scores, tstr
+
+
+def split(y: np.ndarray, k: int, seed: int, imbalanced: bool, ceiling: bool):
+    """Training rows, the ceiling's extra rows (or None) and the test rows.
+
+    Without the ceiling (or where a class cannot spare its extra rows and
+    keep its test rows: then ``note`` says so and the ceiling arm is skipped
+    for the cell) the test set is every row not drawn, as in runs before
+    the ceiling existed. The training rows never depend on ``ceiling``.
+
+    Returns
+    -------
+    train, extra, test : ndarray of int, or None for ``extra``
+    note : str
+    """
+    train, test = draw(y, k, seed, imbalanced)
+    if not ceiling:
+        return train, None, test, ""
+    try:
+        extra, test = draw_extra(y, train, seed)
+    except ValueError as exc:
+        return train, None, test, str(exc)
+    return train, extra, test, ""
 
 
 def run_cell(cfg: Config, dataset: str, k: int, seed: int) -> list[dict]:
     """Every arm x model row of one (dataset, k, seed) split."""
     ds = dsets.load(dataset)
-    tr, te = draw(ds.y, k, seed, ds.imbalanced)
+    tr, extra, te, note = split(ds.y, k, seed, ds.imbalanced, CEILING in cfg.arms)
     X_tr, y_tr = ds.X.iloc[tr].reset_index(drop=True), ds.y[tr]
     X_te, y_te = ds.X.iloc[te].reset_index(drop=True), ds.y[te]
-    cell = Cell(ds, X_tr, y_tr, seed, cfg.epochs, cfg.ratio, cfg.throughput_rows)
+    cell = Cell(ds, X_tr, y_tr, seed, cfg.epochs, cfg.ratio, cfg.throughput_rows,
+                extra_note=note)
+    if extra is not None:
+        cell.X_extra, cell.y_extra = ds.X.iloc[extra].reset_index(drop=True), ds.y[extra]
     try:
         dist = Privacy(ds, X_tr, X_te)
     except Exception as exc:  # privacy columns are NaN then; accuracies still count
@@ -57,6 +85,9 @@ def _arm_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te, label: str) -> lis
         else:
             new = wrap_rows(cfg, arm, arm_cell, X_te, y_te)
         return [dict(r, epochs=stated) for r in new]
+    except Skipped as why:  # by design, not a failure: say why on every row
+        return [dict(arm=arm.name, model=m, status=f"skipped: {why}", epochs=stated)
+                for m in cfg.models]
     except Exception as exc:
         msg = f"error: {type(exc).__name__}: {exc}".replace("\n", " ")[:300]
         print(f"  {label} {arm.name}: {msg}", file=sys.stderr)

@@ -13,6 +13,7 @@ COLUMNS = KEYS + [
     "dcr_below_holdout_p05", "exact_copy_rate", "fit_s", "rows_per_s", "chosen_ratio", "epochs", "status",
 ]
 TSTR_MODEL = "logreg"  # TSTR is measured with this downstream model only
+CEILING = "real-2x"  # the arm every gain is also read against (its share)
 FULL_DATASETS = ["iris", "wine", "breast_cancer", "penguins", "credit_data", "wa_churn"]
 DEFAULT_EPOCHS = 300  # every generator's default; the CSV states the budget
 
