@@ -1,14 +1,20 @@
-"""The tabular benchmark's ceiling (``real-2x``): the extra real rows, drawn
-apart from the training rows and removed from every arm's test set."""
+"""The tabular benchmark's ceiling (``real-2x``) and the downstream models
+added with it (HGB at a small-data setting, the MLP that trains through
+``synthaug.AugmentedDataset``)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from sklearn.base import BaseEstimator
 
 from benchmarks.common.draws import MIN_TEST_PER_CLASS, draw, draw_extra
 from benchmarks.tabular.cell import run_cell, split
 from benchmarks.tabular.config import Config
+from benchmarks.tabular.datasets import Dataset
+from benchmarks.tabular.evaluate import SmallDataHGB, fit_downstream, small_leaf
+from synthaug.data import derive_seed
 
 
 # ------------------------------------------------------------ the extra draw
@@ -50,3 +56,78 @@ def test_every_arm_of_a_cell_tests_on_the_same_rows_without_the_extra_ones():
     skipped = big[big.arm == "real-2x"]
     assert skipped.status.str.startswith("skipped: class").all()
     assert set(big.n_test) == {75} and (big[big.arm != "real-2x"].status == "ok").all()
+
+
+# ------------------------------------------------------- downstream models
+def test_hgb_small_data_setting_lets_a_tree_split_few_rows():
+    assert [small_leaf(n) for n in (10, 30, 100, 250, 5000)] == [2, 3, 10, 20, 20]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    default = HistGradientBoostingClassifier().fit(X, y)
+    small = SmallDataHGB().fit(X, y)
+    assert small.model_.min_samples_leaf == 3
+    assert len(np.unique(default.predict(X))) == 1  # 30 rows, leaves of 20: no split
+    assert (small.predict(X) == y).mean() > 0.9
+
+
+def test_mlp_is_a_pure_function_of_its_data_and_seed():
+    from benchmarks.tabular.mlp import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.repeat(["a", "b"], 20)
+    torch.manual_seed(1)
+    first = MLPClassifier(steps=20).fit(X, y).predict_proba(X)
+    torch.manual_seed(2)  # torch's global generator is neither read...
+    before = torch.get_rng_state()
+    second = MLPClassifier(steps=20).fit(X, y).predict_proba(X)
+    assert np.array_equal(first, second)
+    assert torch.equal(before, torch.get_rng_state())  # ...nor moved
+
+
+class RecordingGenerator(BaseEstimator):
+    """Stands in for a fitted synthaug tabular model (an estimator); samples
+    mixed-type rows and records every ``random_state`` it is asked for."""
+
+    device_ = torch.device("cpu")
+    conditional_ = True
+    sample_batch_size_ = 4096
+
+    def __init__(self, classes, counts):
+        self.classes_, self.class_counts_ = np.asarray(classes), np.asarray(counts)
+        self.seeds = []
+
+    def fit(self, X, y=None):  # scikit-learn's fitted checks look for it
+        return self
+
+    def sample(self, n_samples=None, y=None, *, random_state=None):
+        self.seeds.append(random_state)
+        y = np.asarray(y)
+        rng = np.random.default_rng(random_state)
+        X = pd.DataFrame({"num": rng.normal(size=len(y)) + (y == "b") * 3,
+                          "cat": np.where(y == "b", "yes", "no").astype(object)})
+        return X, y
+
+
+def test_mlp_of_a_generator_arm_trains_through_augmented_dataset_with_fresh_draws(monkeypatch):
+    from benchmarks.tabular import evaluate
+    from benchmarks.tabular.mlp import MLPClassifier
+
+    monkeypatch.setitem(evaluate.MODELS, "mlp", lambda: MLPClassifier(steps=30))  # fast
+    X = pd.DataFrame({"num": [0.0, 0.1, 0.2, 3.0, 3.1, 3.2], "cat": ["no"] * 3 + ["yes"] * 3})
+    X["cat"] = X["cat"].astype(object)
+    y = np.array(["a"] * 3 + ["b"] * 3)
+    ds = Dataset("toy", X, y, categorical=("cat",))
+    gen = RecordingGenerator(["a", "b"], [3, 3])
+    est = fit_downstream("mlp", ds, X, y, generator=gen, ratio=1.0, seed=7)
+    clf = est.named_steps["clf"]
+    # 12 rows a batch of 32: one step an epoch, so one fresh draw per step,
+    # each from AugmentedDataset's seed for that epoch (chunk 0)
+    assert gen.seeds == [derive_seed(derive_seed(7, e), 0) for e in range(clf.steps)]
+    assert clf.classes_.tolist() == ["a", "b"] and set(est.predict(X)) <= {"a", "b"}
+    # the other models train on the arm's one fixed draw: the generator is never asked
+    other = RecordingGenerator(["a", "b"], [3, 3])
+    fit_downstream("logreg", ds, X, y, X_syn=X, y_syn=y, generator=other)
+    assert other.seeds == []

@@ -128,7 +128,7 @@ def synthaug_augment(class_name: str) -> Callable:
         t0 = time.perf_counter()
         model.sample(cell.throughput_rows, random_state=cell.seed + 1)
         rate = cell.throughput_rows / (time.perf_counter() - t0)
-        return Synthetic(X_syn, np.asarray(y_syn), fit_s, rate)
+        return Synthetic(X_syn, np.asarray(y_syn), fit_s, rate, generator=model)
 
     augment.__name__ = f"augment_{class_name}"
     return augment

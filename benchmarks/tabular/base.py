@@ -51,12 +51,18 @@ class Cell:
 
 @dataclass
 class Synthetic:
-    """An augmenting arm's output: synthetic rows plus cost measurements."""
+    """An augmenting arm's output: synthetic rows plus cost measurements.
+
+    ``generator`` is the fitted synthaug model behind the rows, when there
+    is one: the MLP then trains through ``synthaug.AugmentedDataset`` on
+    fresh draws of it instead of on these fixed rows.
+    """
 
     X: pd.DataFrame
     y: np.ndarray
     fit_s: float
     rows_per_s: float = np.nan
+    generator: object = None
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ import traceback
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
 from ..common.draws import draw, draw_extra
 from ..common.stats import add_gains
 from . import datasets as dsets
 from .arms import ARMS, Cell, Skipped
 from .config import CEILING, DEFAULT_EPOCHS, TSTR_MODEL, Config
-from .evaluate import Privacy, conform, make_downstream, scores, tstr
+from .evaluate import Privacy, conform, fit_downstream, make_downstream, scores, tstr
 
 
 def split(y: np.ndarray, k: int, seed: int, imbalanced: bool, ceiling: bool):
@@ -98,17 +97,17 @@ def _arm_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te, label: str) -> lis
 
 def augment_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te) -> list[dict]:
     """Rows of an augmenting arm: its synthetic rows are made once and every
-    downstream model trains on real + synthetic rows."""
+    downstream model trains on real + synthetic rows (the MLP of a synthaug
+    generator arm: on fresh draws of the same fitted generator)."""
     syn = arm.augment(cell)
     X_syn = conform(syn.X, cell.ds)
     y_syn = np.asarray(syn.y)
-    X_fit = pd.concat([cell.X, X_syn], ignore_index=True) if len(X_syn) else cell.X
-    y_fit = np.concatenate([cell.y, y_syn])
     shared = dict(arm=arm.name, n_synthetic=len(y_syn), fit_s=syn.fit_s,
                   rows_per_s=syn.rows_per_s, status="ok", **(dist.summary(X_syn) if dist else {}))
     rows = []
     for model in cfg.models:
-        est = make_downstream(model, cell.ds).fit(X_fit, y_fit)
+        est = fit_downstream(model, cell.ds, cell.X, cell.y, X_syn=X_syn, y_syn=y_syn,
+                             generator=syn.generator, ratio=cell.ratio, seed=cell.seed)
         row = dict(shared, model=model, **scores(est, X_te, y_te))
         if model == TSTR_MODEL:  # one TSTR per arm: a forest per arm would cost minutes
             row.update(tstr(model, cell.ds, X_syn, y_syn, X_te, y_te))
