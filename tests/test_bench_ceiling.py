@@ -1,6 +1,6 @@
 """The tabular benchmark's ceiling (``real-2x``) and the downstream models
 added with it (HGB at a small-data setting, the MLP that trains through
-``synthaug.AugmentedDataset``)."""
+``synthaug.AugmentedDataset``), and the peers added with it."""
 from __future__ import annotations
 
 import numpy as np
@@ -131,3 +131,42 @@ def test_mlp_of_a_generator_arm_trains_through_augmented_dataset_with_fresh_draw
     other = RecordingGenerator(["a", "b"], [3, 3])
     fit_downstream("logreg", ds, X, y, X_syn=X, y_syn=y, generator=other)
     assert other.seeds == []
+
+
+# ------------------------------------------------------------- Forest-Flow
+def test_forest_flow_table_round_trips_mixed_rows():
+    from benchmarks.tabular.arms import Cell
+    from benchmarks.tabular.base import TARGET
+    from benchmarks.tabular.peers import _FlowTable
+
+    X = pd.DataFrame({"n": [1.0, 2.0, np.nan, 4.0], "f": [0.5, 1.5, 2.5, 3.5],
+                      "c": ["x", None, "y", "x"], "one": ["z"] * 4}).astype({"c": object,
+                                                                               "one": object})
+    ds = Dataset("toy", X, np.array(["p", "q", "p", "q"]), categorical=("c", "one"))
+    table = _FlowTable(Cell(ds, X, ds.y, seed=0))
+    assert table.cat_indexes == [0]  # the one-level column is no categorical for it
+    assert table.whole == ["n"] and table.matrix.flags.writeable
+    out = table.decode(np.column_stack([table.matrix, table.codes]))
+    assert out.columns.tolist() == ["n", "f", "c", "one", TARGET]
+    assert out.c.tolist() == ["x", "missing", "y", "x"] and out[TARGET].tolist() == list("pqpq")
+    assert out.n.tolist() == [1.0, 2.0, 2.0, 4.0]  # the median of 1, 2, 4 filled in
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arm, package", [("forest-flow", "ForestDiffusion"),
+                                          ("gaussian-copula", "sdv")])
+def test_peer_arms_return_the_wanted_rows_per_class(arm, package):
+    pytest.importorskip(package)
+    pytest.importorskip("palmerpenguins")
+    from benchmarks.tabular import datasets as dsets
+    from benchmarks.tabular.arms import ARMS, Cell
+    from benchmarks.tabular.evaluate import conform
+
+    ds = dsets.load("penguins")  # mixed types, missing values
+    tr, _ = draw(ds.y, 5, 0)
+    cell = Cell(ds, ds.X.iloc[tr].reset_index(drop=True), ds.y[tr], 0, throughput_rows=50)
+    syn = ARMS[arm].augment(cell)
+    assert sorted(pd.Series(syn.y).value_counts().tolist()) == [5, 5, 5]
+    X = conform(syn.X, ds)
+    assert list(X.columns) == list(ds.X.columns) and X.notna().all().all()
+    assert set(X.island) <= set(cell.X.island) and syn.fit_s > 0

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .base import TARGET, Arm, Cell, Skipped, Synthetic, impute  # noqa: F401 (re-exported)
-from .peers import peer_augment
+from .peers import FOREST_FLOW, forest_flow_augment, gaussian_copula_augment, peer_augment
 
 #: synthaug estimators benchmarked at their defaults (plus the run's epoch
 #: budget); an arm is registered for each one the installed synthaug has.
@@ -181,3 +181,9 @@ register(Arm("ctgan", "ctgan.CTGAN, conditional sampling by class",
              augment=peer_augment("CTGAN"), requires=("ctgan",), trains=True))
 register(Arm("tvae", "ctgan.TVAE, unconditional sampling filtered by class",
              augment=peer_augment("TVAE"), requires=("ctgan",), trains=True))
+register(Arm("forest-flow", "ForestDiffusion's Forest-Flow (flow, XGBoost), label-conditional, "
+             + ", ".join(f"{k}={v}" for k, v in FOREST_FLOW.items()),
+             augment=forest_flow_augment, requires=("ForestDiffusion",)))
+register(Arm("gaussian-copula", "SDV's GaussianCopulaSynthesizer at its defaults, explicit "
+             "metadata, per-class rows from sample_from_conditions", augment=gaussian_copula_augment,
+             requires=("sdv",)))
