@@ -1,6 +1,7 @@
-"""The tabular benchmark's ceiling (``real-2x``) and the downstream models
-added with it (HGB at a small-data setting, the MLP that trains through
-``synthaug.AugmentedDataset``), and the peers added with it."""
+"""The tabular benchmark's ceiling (``real-2x``), its share arithmetic, and the
+downstream models added with it (HGB at a small-data setting, the MLP that
+trains through ``synthaug.AugmentedDataset``), plus the Forest-Flow peer's
+table round trip."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,7 @@ from benchmarks.tabular.cell import run_cell, split
 from benchmarks.tabular.config import Config
 from benchmarks.tabular.datasets import Dataset
 from benchmarks.tabular.evaluate import SmallDataHGB, fit_downstream, small_leaf
+from benchmarks.tabular.share import cell_share, cell_stats, share_of_ceiling
 from synthaug.data import derive_seed
 
 
@@ -56,6 +58,49 @@ def test_every_arm_of_a_cell_tests_on_the_same_rows_without_the_extra_ones():
     skipped = big[big.arm == "real-2x"]
     assert skipped.status.str.startswith("skipped: class").all()
     assert set(big.n_test) == {75} and (big[big.arm != "real-2x"].status == "ok").all()
+
+
+# ----------------------------------------------------------- the share
+def test_share_of_the_ceiling_is_a_ratio_of_means_over_measured_cells():
+    rows = []
+    for arm, gains in {"none": [0, 0, 0], "real-2x": [4.0, 0.2, np.nan],
+                       "smote": [2.0, -1.0, 3.0]}.items():
+        for k, g in zip([5, 10, 25], gains):
+            for seed, jitter in enumerate([-0.1, 0.1]):
+                rows.append(dict(arm=arm, dataset="toy", k=k, model="logreg", seed=seed,
+                                 imbalanced=False, gain=g + jitter * (arm != "none")))
+    cells = cell_stats(pd.DataFrame(rows).dropna(subset=["gain"]))
+    smote = cells[cells.arm == "smote"].set_index("k")
+    assert smote.ceiling.tolist()[:2] == pytest.approx([4.0, 0.2])
+    assert np.isnan(smote.ceiling[25])  # ceiling skipped: the cell is left out
+    assert share_of_ceiling(smote) == pytest.approx((2.0 - 1.0) / 2 / ((4.0 + 0.2) / 2))
+    assert cell_share(2.0, 4.0) == pytest.approx(0.5)
+    assert np.isnan(cell_share(-1.0, 0.2))  # ceiling below a point: no per-cell share
+    assert np.isnan(share_of_ceiling(smote.assign(ceiling=[-1.0, 0.5, np.nan])))
+
+
+def test_pays_reports_the_share_and_keeps_hgb_apart(tmp_path):
+    from benchmarks.tabular import pays
+
+    rows = []
+    gains = {"none": 0.0, "real-2x": 4.0, "smote": 1.0}
+    for model, bonus in (("logreg", 0.0), ("hgb", 15.0)):  # HGB: any extra rows "gain"
+        for seed, jitter in enumerate([-0.2, 0.0, 0.2]):
+            for arm, g in gains.items():
+                g = 0.0 if arm == "none" else g + bonus + jitter
+                rows.append(dict(dataset="toy", k=5, seed=seed, model=model, arm=arm,
+                                 accuracy=0.8 + g / 100, macro_f1=0.8, gain_accuracy=g / 100,
+                                 gain_macro_f1=0.0, status="ok"))
+    pd.DataFrame(rows).to_csv(tmp_path / "run.csv", index=False)
+    df, metas = pays.combine(["run"], tmp_path)
+    text = pays.render(df, metas)
+    targets = text.split("### Targets")[1].split("###")[0]
+    assert "share of ceiling |" in targets
+    assert "| `smote` | 1 | +1.00 |" in targets and "| 25% |" in targets  # LR only, 1/4
+    assert "best arm `smote`" in text  # the ceiling is the yardstick, not a competitor
+    shares = text.split("### Share of the ceiling")[1].split("###")[0]
+    assert "| arm | LR | HGB |" in shares and "| `smote` | 25% | 84% |" in shares
+    assert "**+1.0 [+0.5, +1.5]** (25%)" in text  # per-cell share beside the interval
 
 
 # ------------------------------------------------------- downstream models

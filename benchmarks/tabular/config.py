@@ -53,3 +53,9 @@ MODEL_NAMES = {"logreg": "LR", "rf": "RF", "hgb": "HGB", "hgb-small": "HGB-small
 def headline_metric(dataset: str, imbalanced: set) -> str:
     """The gain a dataset is judged on: macro-F1 when imbalanced, else accuracy."""
     return "macro_f1" if dataset in imbalanced else "accuracy"
+
+
+def model_order(models) -> list:
+    """Downstream model names in ``MODEL_NAMES`` order (unknown ones last)."""
+    models = list(dict.fromkeys(models))
+    return [m for m in MODEL_NAMES if m in models] + [m for m in models if m not in MODEL_NAMES]
