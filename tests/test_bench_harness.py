@@ -67,6 +67,8 @@ def test_old_tabular_command_lines_still_parse():
     assert cfg.arms == ["none", "tabular-vae"] and args.jobs == 2 and args.no_report
     cfg = config_from_args(parse_args(["--arm-epochs", "tabular-gan=75", "--ratio", "3"]))
     assert cfg.arm_epochs == {"tabular-gan": 75} and cfg.ratio == 3.0 and cfg.seeds == 5
+    assert cfg.models == ["logreg", "rf", "hgb", "hgb-small", "mlp"]  # every model by default
+    assert config_from_args(parse_args(["--models", "logreg", "mlp"])).models == ["logreg", "mlp"]
     quick = config_from_args(parse_args(["--quick", "--seeds", "3"]))
     assert quick.datasets == ["wine", "penguins"] and quick.epochs == 30 and quick.seeds == 3
     with pytest.raises(SystemExit, match="NAME=N"):

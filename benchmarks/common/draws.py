@@ -3,7 +3,8 @@
 Every experiment draws its training rows here, so "k per class" means the
 same thing in each of them: ``k`` rows of every class (capped to leave each
 class one test row) or, for imbalanced data, a stratified fraction of the
-same total. Everything not drawn is the test set.
+same total. Everything not drawn is the test set, except the ceiling arm's
+extra rows (:func:`draw_extra`).
 """
 from __future__ import annotations
 
@@ -65,3 +66,53 @@ def draw(y: np.ndarray, k: int, seed, imbalanced: bool = False):
     ]
     train = np.sort(np.concatenate(picks))
     return train, np.setdiff1d(np.arange(len(y)), train)
+
+
+#: Test rows every class must keep after the ceiling's extra draw: with fewer,
+#: one row more or less moves a class's recall (and macro-F1) by 10+ points.
+MIN_TEST_PER_CLASS = 10
+
+
+def draw_extra(y: np.ndarray, train: np.ndarray, seed, min_test: int = MIN_TEST_PER_CLASS):
+    """A second draw of the training rows' size per class, from the rows not drawn.
+
+    The ceiling arm (``real-2x``) trains on ``train`` plus these rows, and
+    every arm of the cell tests on what is left, so all arms keep one paired
+    test set. The draw comes from its own random stream (a child of
+    ``seed``'s), so ``train`` is the same as without it.
+
+    Parameters
+    ----------
+    y : ndarray
+        Labels of every row.
+    train : ndarray of int
+        The training rows (:func:`draw`).
+    seed : int or sequence of int
+        The seed that drew ``train``.
+    min_test : int
+        Test rows each class must keep.
+
+    Returns
+    -------
+    extra, test : ndarray of int
+        Sorted; ``train``, ``extra`` and ``test`` are disjoint and cover every row.
+
+    Raises
+    ------
+    ValueError
+        When a class cannot spare its extra rows and keep ``min_test`` test
+        rows; the draw is never made smaller instead (k would then mean
+        something else for this cell).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    rest = np.setdiff1d(np.arange(len(y)), train)
+    picks = []
+    for c in np.unique(y).tolist():  # plain values: the message names the class
+        pool = rest[y[rest] == c]
+        n = int(np.sum(y[train] == c))
+        if len(pool) - n < min_test:
+            raise ValueError(f"class {c!r} has {len(pool)} rows outside the training draw: "
+                             f"{n} extra would leave {len(pool) - n} test rows (< {min_test})")
+        picks.append(rng.choice(pool, size=n, replace=False))
+    extra = np.sort(np.concatenate(picks))
+    return extra, np.setdiff1d(rest, extra)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 PACKAGES = ["synthaug", "torch", "numpy", "pandas", "scikit-learn", "imbalanced-learn",
-            "ctgan", "matplotlib"]
+            "ctgan", "ForestDiffusion", "xgboost", "sdv", "matplotlib"]
 
 
 def _cpu_model() -> str:

@@ -9,19 +9,20 @@ own ``fit``). A new synthaug model becomes an arm by one line in
 only walks the registry.
 
 Every arm adds ``round(ratio * n_c)`` rows to each class ``c`` (1:1 by
-default), so the arms differ in how rows are made, not how many.
+default), so the arms differ in how rows are made, not how many; the ceiling
+``real-2x`` adds ``n_c`` more real rows whatever the ratio (it is what
+doubling the real data buys).
 """
 from __future__ import annotations
 
-import importlib.util
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
+from .base import TARGET, Arm, Cell, Skipped, Synthetic, impute  # noqa: F401 (re-exported)
+from .peers import FOREST_FLOW, forest_flow_augment, gaussian_copula_augment, peer_augment
 
 #: synthaug estimators benchmarked at their defaults (plus the run's epoch
 #: budget); an arm is registered for each one the installed synthaug has.
@@ -30,59 +31,6 @@ SYNTHAUG_MODELS = {"tabular-vae": "TabularVAE", "tabular-gan": "TabularGAN"}
 # Standard deviations of Gaussian jitter, in units of each numeric column's
 # training standard deviation (i.e. jitter after scaling).
 NOISE_SIGMA = 0.1
-TARGET = "__target__"  # label column name for the peers, which model X and y jointly
-
-
-@dataclass
-class Cell:
-    """One (dataset, k, seed) split's training rows and the run's budget."""
-
-    ds: Dataset
-    X: pd.DataFrame
-    y: np.ndarray
-    seed: int
-    epochs: int | None = None  # None: every generator's own default
-    ratio: float = 1.0
-    throughput_rows: int = 5000
-
-    def wanted(self) -> dict:
-        """Synthetic rows per class: ``round(ratio * n_c)``."""
-        classes, counts = np.unique(self.y, return_counts=True)
-        return {c: int(round(self.ratio * n)) for c, n in zip(classes.tolist(), counts)}
-
-
-@dataclass
-class Synthetic:
-    """An augmenting arm's output: synthetic rows plus cost measurements."""
-
-    X: pd.DataFrame
-    y: np.ndarray
-    fit_s: float
-    rows_per_s: float = np.nan
-
-
-@dataclass(frozen=True)
-class Arm:
-    """A registered arm. Exactly one of ``augment`` and ``wrap`` is set.
-
-    Attributes
-    ----------
-    augment : callable(Cell) -> Synthetic
-    wrap : callable(estimator, Cell) -> estimator
-    requires : module names that must be importable (benchmark extras)
-    trains : whether the arm trains a generator (and so takes the epoch budget)
-    """
-
-    name: str
-    description: str
-    augment: Callable | None = None
-    wrap: Callable | None = None
-    requires: tuple = field(default=())
-    trains: bool = False
-
-    def available(self) -> bool:
-        """Whether every module in ``requires`` can be imported."""
-        return all(importlib.util.find_spec(m) is not None for m in self.requires)
 
 
 ARMS: dict[str, Arm] = {}
@@ -97,20 +45,6 @@ def register(arm: Arm) -> Arm:
 
 
 # ------------------------------------------------------------------ helpers
-def impute(cell: Cell) -> pd.DataFrame:
-    """Training-row imputation for arms that cannot take missing values.
-
-    Median for numeric columns, a "missing" category for categorical ones
-    (the same category the downstream preprocessing uses).
-    """
-    X = cell.X.copy()
-    for c in cell.ds.numeric:
-        X[c] = X[c].fillna(X[c].median() if X[c].notna().any() else 0.0)
-    for c in cell.ds.categorical:
-        X[c] = X[c].where(X[c].notna(), "missing")
-    return X
-
-
 def _pick_per_class(cell: Cell, rng) -> np.ndarray:
     """Row indices drawn with replacement within each class (random oversampling)."""
     picks = [
@@ -125,6 +59,13 @@ def _empty(cell: Cell) -> Synthetic:
 
 
 # -------------------------------------------------------------- baselines
+def _real_2x(cell: Cell) -> Synthetic:
+    """The ceiling: more *real* rows, as many per class as the training draw."""
+    if cell.X_extra is None:
+        raise Skipped(cell.extra_note or "no extra rows drawn")
+    return Synthetic(cell.X_extra.reset_index(drop=True), np.asarray(cell.y_extra), 0.0)
+
+
 def _duplicate(cell: Cell) -> Synthetic:
     t0 = time.perf_counter()
     idx = _pick_per_class(cell, np.random.default_rng(cell.seed))
@@ -187,7 +128,7 @@ def synthaug_augment(class_name: str) -> Callable:
         t0 = time.perf_counter()
         model.sample(cell.throughput_rows, random_state=cell.seed + 1)
         rate = cell.throughput_rows / (time.perf_counter() - t0)
-        return Synthetic(X_syn, np.asarray(y_syn), fit_s, rate)
+        return Synthetic(X_syn, np.asarray(y_syn), fit_s, rate, generator=model)
 
     augment.__name__ = f"augment_{class_name}"
     return augment
@@ -214,68 +155,10 @@ def _augmented_classifier(estimator, cell: Cell):
     return AugmentedClassifier(estimator, vae, ratio="auto", random_state=cell.seed)
 
 
-# ------------------------------------------------------------------ peers
-def peer_augment(kind: str) -> Callable:
-    """An ``augment`` function for ctgan's ``CTGAN`` or ``TVAE``.
-
-    The peers model X and the label jointly (the label is one more discrete
-    column). CTGAN is sampled with its conditional vector set to each class;
-    TVAE has no conditioning and is sampled unconditionally. Either way only
-    rows whose generated label is the wanted one are kept (at most 10 rounds),
-    so a peer that never generates a class returns fewer rows, which shows in
-    ``n_synthetic``. The peers cannot take missing values: they get the
-    training-row imputation of :func:`impute`.
-    """
-
-    def augment(cell: Cell) -> Synthetic:
-        import ctgan
-
-        data = impute(cell)
-        labels = {str(c): c for c in np.unique(cell.y).tolist()}
-        data[TARGET] = [str(c) for c in cell.y.tolist()]
-        model = getattr(ctgan, kind)(epochs=300 if cell.epochs is None else cell.epochs)
-        model.set_random_state(cell.seed)
-        t0 = time.perf_counter()
-        model.fit(data, discrete_columns=[*cell.ds.categorical, TARGET])
-        fit_s = time.perf_counter() - t0
-        parts = _peer_rows(model, kind, cell.wanted())
-        t0 = time.perf_counter()
-        model.sample(cell.throughput_rows)
-        rate = cell.throughput_rows / (time.perf_counter() - t0)
-        syn = pd.concat(parts, ignore_index=True) if parts else data.iloc[:0]
-        y_syn = np.array([labels[s] for s in syn.pop(TARGET)], dtype=cell.y.dtype)
-        return Synthetic(syn, y_syn, fit_s, rate)
-
-    augment.__name__ = f"augment_{kind}"
-    return augment
-
-
-def _peer_rows(model, kind: str, wanted: dict, rounds: int = 10) -> list:
-    need = {str(c): n for c, n in wanted.items() if n > 0}
-    parts = []
-    for _ in range(rounds):
-        if not need:
-            break
-        if kind == "CTGAN":
-            draws = [
-                model.sample(max(2 * n, 50), condition_column=TARGET, condition_value=c)
-                for c, n in need.items()
-            ]
-        else:
-            draws = [model.sample(max(2 * sum(need.values()), 100))]
-        for df in draws:
-            df = df.astype({TARGET: str})
-            for c in list(need):
-                rows = df[df[TARGET] == c].iloc[: need[c]]
-                parts.append(rows)
-                need[c] -= len(rows)
-                if need[c] == 0:
-                    del need[c]
-    return parts
-
-
 # --------------------------------------------------------------- registry
 register(Arm("none", "real rows only", augment=_empty))
+register(Arm("real-2x", "the ceiling: k more real rows per class (the same stratified count "
+             "for imbalanced data), drawn from rows no arm trains or tests on", augment=_real_2x))
 register(Arm("duplicate", "random oversampling: real rows drawn with replacement per class",
              augment=_duplicate))
 register(Arm("smote", "imbalanced-learn SMOTE (SMOTENC for mixed types), k_neighbors <= 5",
@@ -298,3 +181,9 @@ register(Arm("ctgan", "ctgan.CTGAN, conditional sampling by class",
              augment=peer_augment("CTGAN"), requires=("ctgan",), trains=True))
 register(Arm("tvae", "ctgan.TVAE, unconditional sampling filtered by class",
              augment=peer_augment("TVAE"), requires=("ctgan",), trains=True))
+register(Arm("forest-flow", "ForestDiffusion's Forest-Flow (flow, XGBoost), label-conditional, "
+             + ", ".join(f"{k}={v}" for k, v in FOREST_FLOW.items()),
+             augment=forest_flow_augment, requires=("ForestDiffusion",)))
+register(Arm("gaussian-copula", "SDV's GaussianCopulaSynthesizer at its defaults, explicit "
+             "metadata, per-class rows from sample_from_conditions", augment=gaussian_copula_augment,
+             requires=("sdv",)))

@@ -3,6 +3,8 @@
 Draw k labelled rows per class (a stratified fraction for imbalanced data),
 make every arm's synthetic rows from those rows only, train each downstream
 model on real + synthetic rows, and score it on every row that was not drawn.
+With the ceiling arm ``real-2x`` in the run, a second draw of the same size
+is its extra real rows and leaves every arm's test set (:func:`split`).
 """
 from __future__ import annotations
 
@@ -12,23 +14,48 @@ import traceback
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
-from ..common.draws import draw
+from ..common.draws import draw, draw_extra
 from ..common.stats import add_gains
 from . import datasets as dsets
-from .arms import ARMS, Cell
-from .config import DEFAULT_EPOCHS, TSTR_MODEL, Config
-from .evaluate import Privacy, conform, make_downstream, scores, tstr
+from .arms import ARMS, Cell, Skipped
+from .config import CEILING, DEFAULT_EPOCHS, TSTR_MODEL, Config
+from .evaluate import Privacy, conform, fit_downstream, make_downstream, scores, tstr
+
+
+def split(y: np.ndarray, k: int, seed: int, imbalanced: bool, ceiling: bool):
+    """Training rows, the ceiling's extra rows (or None) and the test rows.
+
+    Without the ceiling (or where a class cannot spare its extra rows and
+    keep its test rows: then ``note`` says so and the ceiling arm is skipped
+    for the cell) the test set is every row not drawn, as in runs before
+    the ceiling existed. The training rows never depend on ``ceiling``.
+
+    Returns
+    -------
+    train, extra, test : ndarray of int, or None for ``extra``
+    note : str
+    """
+    train, test = draw(y, k, seed, imbalanced)
+    if not ceiling:
+        return train, None, test, ""
+    try:
+        extra, test = draw_extra(y, train, seed)
+    except ValueError as exc:
+        return train, None, test, str(exc)
+    return train, extra, test, ""
 
 
 def run_cell(cfg: Config, dataset: str, k: int, seed: int) -> list[dict]:
     """Every arm x model row of one (dataset, k, seed) split."""
     ds = dsets.load(dataset)
-    tr, te = draw(ds.y, k, seed, ds.imbalanced)
+    tr, extra, te, note = split(ds.y, k, seed, ds.imbalanced, CEILING in cfg.arms)
     X_tr, y_tr = ds.X.iloc[tr].reset_index(drop=True), ds.y[tr]
     X_te, y_te = ds.X.iloc[te].reset_index(drop=True), ds.y[te]
-    cell = Cell(ds, X_tr, y_tr, seed, cfg.epochs, cfg.ratio, cfg.throughput_rows)
+    cell = Cell(ds, X_tr, y_tr, seed, cfg.epochs, cfg.ratio, cfg.throughput_rows,
+                extra_note=note)
+    if extra is not None:
+        cell.X_extra, cell.y_extra = ds.X.iloc[extra].reset_index(drop=True), ds.y[extra]
     try:
         dist = Privacy(ds, X_tr, X_te)
     except Exception as exc:  # privacy columns are NaN then; accuracies still count
@@ -57,6 +84,9 @@ def _arm_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te, label: str) -> lis
         else:
             new = wrap_rows(cfg, arm, arm_cell, X_te, y_te)
         return [dict(r, epochs=stated) for r in new]
+    except Skipped as why:  # by design, not a failure: say why on every row
+        return [dict(arm=arm.name, model=m, status=f"skipped: {why}", epochs=stated)
+                for m in cfg.models]
     except Exception as exc:
         msg = f"error: {type(exc).__name__}: {exc}".replace("\n", " ")[:300]
         print(f"  {label} {arm.name}: {msg}", file=sys.stderr)
@@ -67,17 +97,17 @@ def _arm_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te, label: str) -> lis
 
 def augment_rows(cfg: Config, arm, cell: Cell, dist, X_te, y_te) -> list[dict]:
     """Rows of an augmenting arm: its synthetic rows are made once and every
-    downstream model trains on real + synthetic rows."""
+    downstream model trains on real + synthetic rows (the MLP of a synthaug
+    generator arm: on fresh draws of the same fitted generator)."""
     syn = arm.augment(cell)
     X_syn = conform(syn.X, cell.ds)
     y_syn = np.asarray(syn.y)
-    X_fit = pd.concat([cell.X, X_syn], ignore_index=True) if len(X_syn) else cell.X
-    y_fit = np.concatenate([cell.y, y_syn])
     shared = dict(arm=arm.name, n_synthetic=len(y_syn), fit_s=syn.fit_s,
                   rows_per_s=syn.rows_per_s, status="ok", **(dist.summary(X_syn) if dist else {}))
     rows = []
     for model in cfg.models:
-        est = make_downstream(model, cell.ds).fit(X_fit, y_fit)
+        est = fit_downstream(model, cell.ds, cell.X, cell.y, X_syn=X_syn, y_syn=y_syn,
+                             generator=syn.generator, ratio=cell.ratio, seed=cell.seed)
         row = dict(shared, model=model, **scores(est, X_te, y_te))
         if model == TSTR_MODEL:  # one TSTR per arm: a forest per arm would cost minutes
             row.update(tstr(model, cell.ds, X_syn, y_syn, X_te, y_te))

@@ -3,7 +3,7 @@
 For every (dataset, k, seed) cell (:mod:`.cell`): draw k labelled rows per
 class, make every arm's synthetic rows from those rows only, train each
 downstream model on real + synthetic rows and score it on every row that was
-not drawn. Writes one CSV row per dataset x k x seed x arm x model, a JSON
+not drawn (less the ceiling's extra rows, when ``real-2x`` runs). Writes one CSV row per dataset x k x seed x arm x model, a JSON
 sidecar (command, machine, versions, budget), and regenerates the tabular
 page's run block (:mod:`.render`).
 """
@@ -24,6 +24,7 @@ from . import datasets as dsets
 from .arms import ARMS
 from .cell import run_cell
 from .config import COLUMNS, QUICK, Config
+from .evaluate import MODELS
 
 EXPERIMENT = "tabular"
 
@@ -83,6 +84,8 @@ def parse_args(argv=None):
     p.add_argument("--datasets", nargs="+", choices=sorted(dsets.LOADERS))
     p.add_argument("--arms", nargs="+", choices=sorted(ARMS))
     p.add_argument("--ks", nargs="+", type=int)
+    p.add_argument("--models", nargs="+", choices=list(MODELS),
+                   help="downstream models (default: all of them)")
     p.add_argument("--epochs", type=int, help="training epochs of every generator "
                    "(default: their own default, 300)")
     p.add_argument("--arm-epochs", nargs="+", default=[], metavar="ARM=N",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.stats import gain_ci
-from .config import MODEL_NAMES, headline_metric
+from .config import MODEL_NAMES, headline_metric, model_order
 
 
 def plot_gains(df: pd.DataFrame, out_dir: Path, prefix: str, imbalanced: set) -> dict:
@@ -27,7 +27,7 @@ def plot_gains(df: pd.DataFrame, out_dir: Path, prefix: str, imbalanced: set) ->
     except ImportError:
         return {}
     paths = {}
-    models = list(dict.fromkeys(df.model))
+    models = model_order(df.model)
     arms = [a for a in dict.fromkeys(df.arm) if a != "none"]
     for d, sub in df.groupby("dataset", sort=False):
         met = headline_metric(d, imbalanced)

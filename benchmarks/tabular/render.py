@@ -16,9 +16,14 @@ import pandas as pd
 from ..common.files import read_rows, sidecar, stem
 from ..common.pages import Markers, link, write_section
 from ..common.stamp import read_json
+from ..common.draws import MIN_TEST_PER_CLASS
 from ..common.stats import format_gain, gain_ci
-from .config import MODEL_NAMES, headline_metric
+from .config import APART, CEILING, MODEL_NAMES, headline_metric, model_order
 from .datasets import imbalanced as imbalanced_of
+from .evaluate import small_leaf
+from .mlp import MLPClassifier
+from .peers import FOREST_FLOW
+from .share import MIN_CEILING, cell_stats, format_share, has_ceiling, headline, share_of_ceiling
 
 MARKERS = Markers("tabular", "benchmarks/tabular/render.py from the CSV")
 OPTIONAL = ["dcr_median", "dcr_holdout", "dcr_below_holdout_p05", "exact_copy_rate",
@@ -54,7 +59,10 @@ def _table(sub: pd.DataFrame, models: list, metrics: list, arms: list) -> list[s
         if a.empty:
             continue
         ok = a[a.status == "ok"]
-        cells = [arm + ("" if len(ok) == len(a) else f" ({len(a) - len(ok)} failed)")]
+        skipped = int(a.status.astype(str).str.startswith("skipped").sum())
+        failed = len(a) - len(ok) - skipped
+        cells = [arm + "".join(f" ({n} {what})" for n, what in ((failed, "failed"),
+                                                               (skipped, "skipped")) if n)]
         for m in models:
             am = ok[ok.model == m]
             for met in metrics:
@@ -81,8 +89,10 @@ def _datasets(df: pd.DataFrame, meta: dict) -> list:
 
 def _summary(df: pd.DataFrame, meta: dict, arms: list, imbalanced: set) -> list[str]:
     """Per arm and dataset: mean headline gain over k x model, and how many
-    k x model cells have an interval above / below / across zero."""
+    k x model cells have an interval above / below / across zero (over the
+    models not reported apart, and the cells where the arm ran)."""
     datasets = _datasets(df, meta)
+    df = df[~df.model.isin(APART) & (df.status == "ok")]
     lines = ["| arm | " + " | ".join(datasets) + " |", "|---|" + "---|" * len(datasets)]
     for arm in arms:
         if arm == "none":
@@ -104,7 +114,7 @@ def _summary(df: pd.DataFrame, meta: dict, arms: list, imbalanced: set) -> list[
 def _header(df: pd.DataFrame, meta: dict, imbalanced: set) -> list[str]:
     """The run's title, command, machine, budget, splits and arms."""
     cfg = meta.get("config", {})
-    models = list(dict.fromkeys(df.model))
+    models = model_order(df.model)
     v = meta.get("versions", {})
     epochs = cfg.get("epochs") or 300
     wall = f"{meta['wall_s'] / 60:.1f} min" if meta.get("wall_s") else "unfinished run (partial CSV)"
@@ -129,14 +139,87 @@ def _header(df: pd.DataFrame, meta: dict, imbalanced: set) -> list[str]:
         "(k x classes rows) as a stratified fraction, at least 2 per class. Test set: every row "
         f"not drawn. {cfg.get('seeds')} seeds; a seed fixes the split and every generator's seed, "
         "so gains are paired.",
-        f"- Downstream: {', '.join(models)} (logistic regression on standardised features; "
-        "random forest, 100 trees, random_state=0), after median imputation + one-hot fitted "
+        f"- Downstream: {', '.join(models)} ({'; '.join(DOWNSTREAM.get(m, m) for m in models)})"
+        ", after median imputation + one-hot fitted "
         "on the training rows. DCR: median distance of synthetic rows to the closest training "
         "row on that preprocessing (fitted on the real training rows), next to the held-out "
         f"real rows' value; exact copies by value ({meta.get('copies_backend', '?')}).",
+        *_new_notes(df, models),
         "",
         "Arms: " + "; ".join(f"`{a}`: {d}" for a, d in meta.get("arms", {}).items()) + ".",
     ]
+
+
+_MLP = MLPClassifier()
+#: what each downstream model is, for the header
+DOWNSTREAM = {
+    "logreg": "logistic regression on standardised features",
+    "rf": "random forest, 100 trees, random_state=0",
+    "hgb": "HistGradientBoostingClassifier at its defaults (min_samples_leaf=20)",
+    "hgb-small": "the same with min_samples_leaf = n_rows // 10 clipped to [2, 20] "
+                 f"(e.g. {small_leaf(30)} on 30 rows, {small_leaf(100)} on 100)",
+    "mlp": f"PyTorch MLP {'x'.join(map(str, _MLP.hidden))} ReLU, Adam lr {_MLP.lr:g}, weight "
+           f"decay {_MLP.weight_decay:g}, {_MLP.steps} steps of batch {_MLP.batch_size} for "
+           "every arm, over a DataLoader",
+}
+
+
+def _new_notes(df: pd.DataFrame, models: list) -> list[str]:
+    """Header lines for what runs before the ceiling did not have."""
+    notes = []
+    if CEILING in set(df.arm):
+        notes.append(
+            f"- Ceiling: `{CEILING}` trains on a second draw of the same size per class (k more "
+            "real rows; the same stratified count on imbalanced data), from its own random "
+            "stream, so every other arm's training rows are those of runs without it. Those "
+            "rows leave the test set of every arm of the cell, so test sets are smaller than in "
+            "earlier runs and absolute numbers move slightly. Where a class would keep fewer "
+            f"than {MIN_TEST_PER_CLASS} test rows the arm is skipped for that cell (`skipped` "
+            "in the tables), never drawn smaller, and the test set stays every row not drawn.")
+    if "mlp" in models:
+        notes.append(
+            "- MLP: synthaug's generator arms (`tabular-vae`, `tabular-gan`) feed it through "
+            "`synthaug.AugmentedDataset(real, generator, ratio)` with `set_epoch` each epoch, so "
+            "it sees fresh synthetic rows every epoch (the other models, and the MLP of every "
+            "other arm, see one fixed draw in a `TensorDataset`); there its preprocessing is "
+            "fitted on the real rows and each draw passes through it.")
+    if set(APART) & set(models):
+        notes.append(
+            "- HGB at its defaults cannot split 20-50 rows (min_samples_leaf=20), so any extra "
+            "rows, real or synthetic, \"gain\" by letting it split at all: that is the "
+            "min_samples_leaf effect, not the rows' quality. `hgb-small` scales the leaf to the "
+            "rows it is fitted on; its gains are the data's. HGB is reported, never pooled "
+            "into a mean.")
+    return notes
+
+
+def _apart_note(models: list) -> str:
+    apart = [MODEL_NAMES.get(m, m) for m in models if m in APART]
+    return f" {', '.join(apart)} at its defaults is left out (see the tables)." if apart else ""
+
+
+def _ceiling_table(df: pd.DataFrame) -> list[str]:
+    """Mean gain and share of the ceiling per arm and downstream model."""
+    cells = cell_stats(headline(df[df.status == "ok"]))
+    if not has_ceiling(cells):
+        return []
+    models = model_order(df.model)
+    pooled = [m for m in models if m not in APART]
+    lines = ["", "### Share of the ceiling", "",
+             f"Mean gain in points over the (dataset, k) cells where `{CEILING}` was measured, "
+             f"and in brackets that as a share of `{CEILING}`'s mean gain on the same cells "
+             "(ratio of means; cells where more real data buys about 0 stay in both sums; `-`: "
+             f"the ceiling gains under {MIN_CEILING:g} point there). "
+             f"Last column: every model but {', '.join(MODEL_NAMES.get(m, m) for m in APART)}.", "",
+             "| arm | " + " | ".join(MODEL_NAMES.get(m, m) for m in models) + " | pooled |",
+             "|---|" + "---:|" * (len(models) + 1)]
+    for arm in [a for a in dict.fromkeys(df.arm) if a in set(cells.arm)]:  # the run's order
+        c = cells[(cells.arm == arm) & np.isfinite(cells.ceiling)]
+        parts = [c[c.model == m] for m in models] + [c[c.model.isin(pooled)]]
+        lines.append(f"| {arm} | " + " | ".join(
+            "-" if p.empty else f"{p['mean'].mean():+.1f} ({format_share(share_of_ceiling(p))})"
+            for p in parts) + " |")
+    return lines
 
 
 def _overrides(cfg: dict) -> str:
@@ -151,16 +234,17 @@ def render(df: pd.DataFrame, meta: dict, plots: dict, page: Path) -> str:
     """
     imbalanced = imbalanced_of(df.dataset.unique())
     arms = list(dict.fromkeys(df.arm))
-    models = list(dict.fromkeys(df.model))
+    models = model_order(df.model)
     out = _header(df, meta, imbalanced) + [
         "",
         "### Summary",
         "",
         "Mean gain in points over every k and downstream model (accuracy; macro-F1 for "
         "imbalanced data), and in brackets the number of (k, model) cells whose 95% interval "
-        "lies above zero / below zero / across zero.",
+        "lies above zero / below zero / across zero." + _apart_note(models),
         "",
         *_summary(df, meta, arms, imbalanced),
+        *_ceiling_table(df),
     ]
     for d in _datasets(df, meta):
         metrics = ["accuracy", "macro_f1"] if d in imbalanced else ["accuracy"]
