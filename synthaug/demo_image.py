@@ -68,7 +68,7 @@ def _run(k, seeds, synthetic_ratio, epochs, output, out):
     out(f"{'seed':>4}  {'without':>8}  {'with':>8}  {'gain':>7}  {'fit s':>6}")
     base_accs, aug_accs = [], []
     for seed in range(seeds):
-        tr, te = draw_per_class(y, k, seed)
+        tr, _, te = draw_per_class(y, k, seed)
         base = _accuracy(X[tr], y[tr], X[te], y[te])
         t0 = time.perf_counter()
         vae = ImageVAE(epochs=epochs, synthetic_ratio=synthetic_ratio, random_state=seed)
