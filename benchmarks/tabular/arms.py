@@ -15,6 +15,7 @@ doubling the real data buys).
 """
 from __future__ import annotations
 
+import copy
 import time
 from typing import Callable
 
@@ -112,17 +113,29 @@ def _synthaug_params(cls, cell: Cell) -> dict:
     return params
 
 
-def synthaug_augment(class_name: str) -> Callable:
-    """An ``augment`` function for the synthaug estimator ``class_name``."""
-
-    def augment(cell: Cell) -> Synthetic:
+def _fitted(class_name: str, cell: Cell):
+    """The synthaug model ``class_name`` at its defaults, fitted on the cell's
+    rows once (later arms of the cell reuse it), and its fit seconds."""
+    if class_name not in cell.fitted:
         import synthaug
 
         cls = getattr(synthaug, class_name)
         model = cls(**_synthaug_params(cls, cell))
         t0 = time.perf_counter()
         model.fit(cell.X, cell.y)
-        fit_s = time.perf_counter() - t0
+        cell.fitted[class_name] = (model, time.perf_counter() - t0)
+    return cell.fitted[class_name]
+
+
+def synthaug_augment(class_name: str, curate: bool = False) -> Callable:
+    """An ``augment`` function for the synthaug estimator ``class_name``;
+    ``curate``: its rows sampled with curation (on the same fitted model)."""
+
+    def augment(cell: Cell) -> Synthetic:
+        fitted, fit_s = _fitted(class_name, cell)
+        # a copy set to curate, so that AugmentedDataset (the MLP's path)
+        # samples curated rows too; the plain arm's model stays as it is
+        model = copy.deepcopy(fitted).set_params(curate=True) if curate else fitted
         X_syn, y_syn = model.sample(y=cell.wanted())
         # throughput on a fixed, larger draw: a handful of rows measures overhead
         t0 = time.perf_counter()
@@ -130,7 +143,7 @@ def synthaug_augment(class_name: str) -> Callable:
         rate = cell.throughput_rows / (time.perf_counter() - t0)
         return Synthetic(X_syn, np.asarray(y_syn), fit_s, rate, generator=model)
 
-    augment.__name__ = f"augment_{class_name}"
+    augment.__name__ = f"augment_{class_name}{'_curated' if curate else ''}"
     return augment
 
 
@@ -171,6 +184,9 @@ for _name, _cls in SYNTHAUG_MODELS.items():
     if hasattr(_synthaug, _cls):
         register(Arm(_name, f"synthaug.{_cls} at its defaults", augment=synthaug_augment(_cls),
                      trains=True))
+        register(Arm(f"{_name}-curated", f"synthaug.{_cls} at its defaults, sampled with "
+                     "curate=True (the same fitted model as its plain arm)",
+                     augment=synthaug_augment(_cls, curate=True), trains=True))
 register(Arm("vae-resample", 'synthaug.TabularVAE().fit_resample at its defaults '
              '(balances classes; adds nothing to a balanced split)', augment=_vae_resample,
              trains=True))

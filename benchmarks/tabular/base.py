@@ -42,6 +42,10 @@ class Cell:
     X_extra: pd.DataFrame | None = None
     y_extra: np.ndarray | None = None
     extra_note: str = ""
+    # synthaug models fitted in this cell, by class name, with their fit
+    # seconds: an arm that samples the same model otherwise (curated) reuses
+    # the fit, as every downstream model reuses an arm's rows
+    fitted: dict = field(default_factory=dict)
 
     def wanted(self) -> dict:
         """Synthetic rows per class: ``round(ratio * n_c)``."""

@@ -22,7 +22,6 @@ from .config import APART, CEILING, MODEL_NAMES, headline_metric, model_order
 from .datasets import imbalanced as imbalanced_of
 from .evaluate import small_leaf
 from .mlp import MLPClassifier
-from .peers import FOREST_FLOW
 from .share import MIN_CEILING, cell_stats, format_share, has_ceiling, headline, share_of_ceiling
 
 MARKERS = Markers("tabular", "benchmarks/tabular/render.py from the CSV")
