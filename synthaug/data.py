@@ -57,6 +57,53 @@ def _rows_as_tensor(X):
     return X  # image arrays keep their container; other kinds (text) pass through
 
 
+def _sample_every_label(generator, labels: np.ndarray, seed: int, attempts: int = 10):
+    """One sample per entry of ``labels``, in their order.
+
+    A curating model (``curate=True``) may return fewer rows than asked when
+    too few pass its judge; an item of a dataset must exist, so the missing
+    labels are drawn again (with new seeds derived from ``seed``) until each
+    has its row, and rows are placed back by label.
+    """
+    labels = np.asarray(labels)
+    X, y = generator.sample(y=labels, random_state=seed)
+    if len(y) == len(labels):
+        return X
+    import warnings
+
+    from .core.containers import concat, take
+
+    got, rows = [X], list(np.asarray(y))
+    for attempt in range(1, attempts + 1):
+        missing = _still_missing(labels, rows)
+        if not len(missing):
+            break
+        with warnings.catch_warnings():  # shortfalls are made up here
+            warnings.simplefilter("ignore", UserWarning)
+            X, y = generator.sample(y=missing, random_state=derive_seed(seed, attempt))
+        got.append(X)
+        rows += list(np.asarray(y))
+    else:
+        raise RuntimeError(
+            f"the generator's curation kept too few samples of {sorted(set(missing.tolist()))} "
+            f"after {attempts} draws; lower its min_confidence or sample with curate=False."
+        )
+    queues: dict = {}
+    for i, v in enumerate(rows):
+        queues.setdefault(v, []).append(i)
+    # the k-th request of a label takes the k-th row drawn for it
+    order = [queues[label].pop(0) for label in labels.tolist()]
+    return take(concat(got), order)
+
+
+def _still_missing(labels: np.ndarray, drawn: list) -> np.ndarray:
+    """Labels requested more often than drawn, as many times as they lack."""
+    want = dict(zip(*np.unique(labels, return_counts=True)))
+    have = dict(zip(*np.unique(np.asarray(drawn), return_counts=True))) if drawn else {}
+    return np.asarray([c for c, n in want.items() for _ in range(n - have.get(c, 0))],
+                      dtype=labels.dtype)
+
+
 def _label_item(value):
     return value.item() if isinstance(value, np.generic) else value
 
@@ -135,7 +182,7 @@ class SyntheticDataset(Dataset):
             if self.labels is None:
                 X = self.generator.sample(stop - start, random_state=rs)
             else:
-                X, _ = self.generator.sample(y=self.labels[start:stop], random_state=rs)
+                X = _sample_every_label(self.generator, self.labels[start:stop], rs)
             self._cache[c] = _rows_as_tensor(X)
         return self._cache[c]
 

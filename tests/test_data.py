@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.datasets import load_digits
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -255,3 +256,49 @@ def test_cuda_generator_materializes_in_main_process(images):
     assert xs.device.type == "cpu" and xs.shape == (50, 1, 8, 8)
     xb, yb = augment_batch(model, images[0][:8].cuda(), images[1][:8].cuda(), seed=0)
     assert xb.is_cuda and yb.is_cuda and len(xb) == 16
+
+
+class _ShortGenerator(BaseEstimator):
+    """A fitted-looking generator that, like a curating model falling short,
+    leaves out the last row asked of each call's last class, and writes the
+    label into the row so that the test can check where rows land."""
+
+    def __init__(self):
+        self.device_ = torch.device("cpu")
+        self.conditional_ = True
+        self.classes_ = np.array([0, 1, 2])
+        self.class_counts_ = np.array([10, 10, 10])
+        self.sample_batch_size_ = 8
+        self.calls = 0
+
+    def fit(self, X, y=None):  # check_is_fitted wants an estimator; this one is made fitted
+        return self
+
+    def sample(self, n_samples=None, y=None, *, random_state=None):
+        self.calls += 1
+        labels = np.asarray(y)
+        if len(labels) > 1:
+            labels = np.delete(labels, np.flatnonzero(labels == labels[-1])[-1])
+        rows = np.c_[labels, np.full(len(labels), random_state % 1000)].astype(np.float32)
+        return rows, labels
+
+
+def test_a_generator_that_falls_short_still_gives_every_item():
+    """A curating model may return fewer rows than asked; the dataset draws
+    the missing labels again, so every item exists and carries its label."""
+    gen = _ShortGenerator()
+    ds = SyntheticDataset(gen, 20, seed=3, chunk_size=8)
+    items = [ds[i] for i in range(len(ds))]
+    assert len(items) == 20 and gen.calls > ds.n_chunks  # some labels were drawn again
+    assert [label for _, label in items] == ds.labels.tolist()
+    assert all(int(x[0]) == label for x, label in items)  # each row is of its own label
+
+
+def test_a_curating_model_that_never_passes_says_what_to_do():
+    from conftest import TABULAR_MODELS
+
+    X, y = TABULAR_MODELS[0].data()
+    hopeless = TABULAR_MODELS[0].make(epochs=1, curate=True, min_confidence=0.999,
+                                      overgenerate=1.0).fit(X, y)
+    with pytest.raises(RuntimeError, match="min_confidence"):
+        SyntheticDataset(hopeless, 30, seed=0)[0]
