@@ -4,9 +4,9 @@ Every candidate and ratio is scored on the same repeated stratified inner
 folds as no augmentation, so each is judged by its paired fold differences
 from "none". A family of candidates (:mod:`synthaug.candidates`) is fitted
 once per fold and every ratio of a variant is a per-class prefix of one
-draw at the largest ratio. After the first two repeats, and after each later
-one, the rows (candidate and ratio) whose mean score so far does not beat
-"none" leave the race: the repeats that make the estimate less noisy are
+draw at the largest ratio. After the first repeat (the first two for a
+single family), and after each later one, the rows (candidate and ratio)
+whose mean score so far does not beat "none" leave the race: the repeats that make the estimate less noisy are
 spent on the rows that could still be chosen, and a family is fitted in a
 fold only while one of its rows races.
 
@@ -30,8 +30,8 @@ from threadpoolctl import threadpool_limits
 from .core.containers import concat, take
 
 #: Repeats every row gets before the race drops those that trail "none"
-#: (then it drops them after every repeat).
-RACE_REPEATS = 2
+#: (then it drops them after every repeat): one family, several families.
+RACE_REPEATS = (2, 1)
 #: ``n_repeats="auto"``: repeat until about this many validation scores
 #: (each repeat validates every labelled row once) ...
 AUTO_VALIDATION_ROWS = 100
@@ -143,8 +143,13 @@ class InnerSearch:
         ).split(np.zeros(len(self.y)), self.y))
         scores = np.full((len(self.grid.names), len(folds)), np.nan)
         racing, done = list(range(1, len(self.grid.names))), 0
-        # the first RACE_REPEATS repeats in one go, then one repeat at a time
-        for stop in range(min(RACE_REPEATS, self.n_repeats), self.n_repeats + 1):
+        # the first repeats in one go, then one repeat at a time. Several
+        # families are what makes the search costly, and their winner must
+        # beat Sidak's larger margin, which a row trailing "none" after one
+        # repeat rarely recovers; one family races after two, so that
+        # n_repeats=2 stays the search of the single-augmenter version.
+        first = RACE_REPEATS[len(self.families) > 1]
+        for stop in range(min(first, self.n_repeats), self.n_repeats + 1):
             if not racing:
                 break
             scores[:, done:stop * self.n_splits] = self._scores(

@@ -92,8 +92,8 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         standard error is corrected for the folds' overlap, so repeats do
         not make the rule laxer). "auto": enough repeats for about 100
         validation scores, ``ceil(100 / n_labelled)``, between 2 and 5.
-        Repeats after the second score only the candidates still in the
-        race (see Notes). ``n_repeats=2`` reproduces the search of earlier
+        Later repeats score only the candidates still in the race (see
+        Notes). ``n_repeats=2`` reproduces the search of earlier
         versions for one candidate.
     confidence_threshold : float in [0, 1) or None, default=None
         When set, over-generate ``overgenerate`` times the wanted rows, score
@@ -163,10 +163,11 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     Cost: a family is fitted once per fold and drawn once per variant at
     the largest ratio; smaller ratios are per-class prefixes of that draw.
-    After the first two repeats, and after each later one, an entry whose
-    mean score does not beat no augmentation's so far leaves the race (it
-    could hardly pass the rule): later repeats score, and fit families for,
-    only the entries still racing, and stop when none is.
+    After the first repeat (the first two when there is one family, which
+    keeps ``n_repeats=2`` the earlier search), and after each later one, an
+    entry whose mean score does not beat no augmentation's so far leaves
+    the race (it could hardly pass the rule): later repeats score, and fit
+    families for, only the entries still racing, and stop when none is.
 
     Input: ``X`` is dense, a 2-d array-like or a DataFrame, passed on
     as it is (no conversion to float), so it may hold strings and missing

@@ -132,7 +132,7 @@ def test_a_candidate_that_helps_is_chosen_over_label_noise():
     res = pd.DataFrame(clf.cv_results_).set_index(["candidate", "ratio"])
     assert clf.chosen_ == "Oracle" and clf.ratio_ == 2.0 and isinstance(clf.augmenter_, Oracle)
     assert res.mean_gain["Oracle", 2.0] > res.gain_needed["Oracle", 2.0] > 0.1
-    assert (res.mean_gain["LabelNoise"] < 0).all()
+    assert (res.mean_gain["LabelNoise"] <= 0).all()  # so it left the race after 3 folds
     # two families: each must beat none by 1.39 corrected standard errors
     d = np.subtract(*np.array(res.fold_scores[[("Oracle", 2.0), ("none", 0.0)]].tolist()))
     se = d.std(ddof=1) * np.sqrt(1 / len(d) + 1 / 2)
@@ -154,18 +154,31 @@ def test_the_choice_follows_the_inner_scores(table, chosen):
     assert clf.cv_results_["candidate"] == ["none"] + ["Marked[0]"] * 3 + ["Marked[1]"] * 3
 
 
-def test_equally_useless_candidates_choose_none():
-    """Many candidates that change nothing: every gain is 0, none wins, and
-    the race scores none of them after the first two repeats."""
+@pytest.mark.parametrize("n_augs, raced", [(6, 3), (1, 6)])
+def test_equally_useless_candidates_choose_none(n_augs, raced):
+    """Candidates that change nothing: every gain is 0, none wins, and the
+    race scores none of them after the first repeat (after two for a single
+    candidate, as the single-augmenter search did)."""
     X, y = _blobs(k=6)
-    augs = [Marked(-float(i)) for i in range(1, 7)]
+    Marked.fits = {}
+    augs = [Marked(-float(i)) for i in range(1, n_augs + 1)]
     table = {a.mark: 0.5 for a in augs}
-    clf = AugmentedClassifier(RecordingLR(), augs, scoring=MarkerScore(table), n_repeats=4,
-                              random_state=0).fit(X, y)
+    clf = AugmentedClassifier(RecordingLR(), augs if n_augs > 1 else augs[0],
+                              scoring=MarkerScore(table), n_repeats=4, random_state=0).fit(X, y)
     assert clf.chosen_ == "none" and clf.ratio_ == 0.0 and clf.n_synthetic_ == 0
     folds = np.array(clf.cv_results_["fold_scores"])
-    assert folds.shape == (1 + 6 * 3, 12)
-    assert np.isnan(folds[:, 6:]).all() and not np.isnan(folds[:, :6]).any()
+    assert folds.shape == (1 + n_augs * 3, 12)
+    assert np.isnan(folds[:, raced:]).all() and not np.isnan(folds[:, :raced]).any()
+    assert all(len(fits) == raced for fits in Marked.fits.values())  # no refit after the race
+
+
+def test_the_race_keeps_rows_ahead_of_none_and_drops_the_others():
+    X, y = _blobs(k=6)
+    table = {-1.0: 0.6, -2.0: 0.4}
+    clf = AugmentedClassifier(RecordingLR(), [Marked(-1.0), Marked(-2.0)], n_repeats=4,
+                              scoring=MarkerScore(table), random_state=0).fit(X, y)
+    n = np.sum(~np.isnan(clf.cv_results_["fold_scores"]), axis=1)
+    assert n.tolist() == [12] + [12] * 3 + [3] * 3
 
 
 def test_the_rule_for_one_candidate_is_the_one_standard_error_rule():
