@@ -87,9 +87,9 @@ def families(augmenter, X, *, unlabelled: int, k_neighbors: int, random_state) -
     """The candidate families ``augmenter`` names, for the labelled rows ``X``.
 
     ``unlabelled``: how many unlabelled rows fit got (every candidate must
-    take them; "auto" then leaves SMOTE out). ``k_neighbors``: the most neighbours
-    every inner training part allows SMOTE ("auto" only). ``random_state``:
-    the int seed (or None) of the "auto" candidates.
+    take them; "auto" then leaves SMOTE out). ``k_neighbors``: the most
+    neighbours every inner training part allows SMOTE ("auto" only).
+    ``random_state``: the int seed (or None) of the "auto" candidates.
     """
     if isinstance(augmenter, str):  # "auto": the constraints allow no other string
         entries = auto_candidates(X, unlabelled=unlabelled, k_neighbors=k_neighbors,
@@ -101,6 +101,21 @@ def families(augmenter, X, *, unlabelled: int, k_neighbors: int, random_state) -
     if unlabelled:
         _check_unlabelled(entries, unlabelled)
     names = _names(entries)
+    out = []
+    for group in _shared_fits(entries):
+        flags = {i: _curate_flag(entries[i]) for i in group}
+        if len(set(flags.values())) < len(flags):
+            listed = ", ".join(names[i] for i in group)
+            raise ValueError(
+                f"augmenter lists the same candidate more than once ({listed}); list each "
+                "generator once per curate setting."
+            )
+        out.append(Family(tuple(Variant(names[i], entries[i], flags[i]) for i in group)))
+    return out
+
+
+def _shared_fits(entries: list) -> list[list[int]]:
+    """Positions of ``entries`` grouped by the fitted model they can share."""
     groups: list[list[int]] = []
     for i, aug in enumerate(entries):
         home = next((g for g in groups if _shares_fit(entries[g[0]], aug)), None)
@@ -108,16 +123,7 @@ def families(augmenter, X, *, unlabelled: int, k_neighbors: int, random_state) -
             groups.append([i])
         else:
             home.append(i)
-    out = []
-    for g in groups:
-        flags = {i: _curate_flag(entries[i]) for i in g}
-        if len(set(flags.values())) < len(flags):
-            raise ValueError(
-                f"augmenter lists the same candidate more than once ({', '.join(names[i] for i in g)}"
-                "); list each generator once per curate setting."
-            )
-        out.append(Family(tuple(Variant(names[i], entries[i], flags[i]) for i in g)))
-    return out
+    return groups
 
 
 def auto_candidates(X, *, unlabelled: int, k_neighbors: int, random_state) -> list:

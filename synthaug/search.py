@@ -6,9 +6,9 @@ from "none". A family of candidates (:mod:`synthaug.candidates`) is fitted
 once per fold and every ratio of a variant is a per-class prefix of one
 draw at the largest ratio. After the first repeat (the first two for a
 single family), and after each later one, the rows (candidate and ratio)
-whose mean score so far does not beat "none" leave the race: the repeats that make the estimate less noisy are
-spent on the rows that could still be chosen, and a family is fitted in a
-fold only while one of its rows races.
+whose mean score so far does not beat "none" leave the race: the repeats
+that make the estimate less noisy are spent on the rows that could still be
+chosen, and a family is fitted in a fold only while one of its rows races.
 
 The choice rule is :func:`choose`; ``cv_results_`` is :meth:`InnerSearch.results`.
 """
