@@ -3,12 +3,16 @@
 Synthetic rows help only if they are built from the training data alone and
 their amount is chosen on data they were not built from. This meta-estimator
 does both: every generator it fits sees only the rows passed to ``fit`` (an
-inner fold's training part while choosing the ratio), so it is safe inside
-``cross_val_score``, ``Pipeline`` and ``GridSearchCV``.
+inner fold's training part while choosing the augmenter and the ratio), so
+it is safe inside ``cross_val_score``, ``Pipeline`` and ``GridSearchCV``.
+The candidates live in :mod:`synthaug.candidates`, the inner search and its
+choice rule in :mod:`synthaug.search`.
 """
 from __future__ import annotations
 
+import math
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,11 +20,11 @@ from sklearn.base import (
     BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone,
 )
 from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from . import candidates, search
 from .classifier_input import (
     check_labels, check_X, check_y, integer_labels, label_values, tags_or_none,
 )
@@ -40,35 +44,57 @@ def _estimator_has(attr: str):
 
 
 class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Fit ``estimator`` on real rows plus synthetic rows from ``augmenter``.
+    """Fit ``estimator`` on real rows plus synthetic rows, choosing how they
+    are made and how many by inner cross-validation, or not augmenting.
 
     Parameters
     ----------
     estimator : scikit-learn classifier
         The downstream model (a Pipeline is fine): anything with ``fit`` and
         ``predict``. Cloned, never modified.
-    augmenter : synthaug generator (e.g. ``TabularVAE()``)
-        Anything with ``fit(X, y)`` and ``sample(y={label: count})``.
-        Cloned and fitted on the training rows only.
+    augmenter : "auto", a candidate, or a list of candidates, default="auto"
+        How synthetic rows may be made. A candidate is a synthaug generator
+        (anything with ``fit(X, y)`` and ``sample(y={label: count})``, e.g.
+        ``TabularVAE()``) or an imbalanced-learn-style sampler (anything
+        with ``fit_resample`` and a ``sampling_strategy`` parameter, e.g.
+        ``SMOTE()``: it is asked for counts per class with a dict, and its
+        synthetic rows are those it appends after the real ones). Each is
+        cloned and fitted on training rows only. No augmentation is always
+        a candidate. Generators in the list that differ only in ``curate``
+        share one fit per fold (curation is a sampling option).
+
+        "auto" tries, cheapest first: imbalanced-learn's SMOTE (only when
+        imbalanced-learn, which synthaug does not require, is importable;
+        SMOTENC on a DataFrame with numeric and categorical, string or
+        boolean columns; left out when X has missing values or no numeric
+        column, and when there are unlabelled rows, which SMOTE cannot use;
+        at most 5 neighbours, fewer when an inner training part has fewer
+        rows of a class), then :class:`~synthaug.TabularVAE` and
+        :class:`~synthaug.TabularGAN` at their defaults (seeded from
+        ``random_state``), each without and with ``curate=True``.
     ratio : "auto" or float >= 0, default="auto"
-        Synthetic rows per real row, per class. "auto" picks one of
-        ``ratios`` by stratified inner cross-validation; 0 is always a
-        candidate, and a ratio > 0 is chosen only when its mean inner-CV
-        score beats ratio 0's by more than the standard error of their
-        paired fold differences, corrected for the folds' overlap (Nadeau
-        and Bengio 2003); otherwise: no augmentation.
+        Synthetic rows per real row, per class. "auto" picks a candidate and
+        one of ``ratios`` by inner cross-validation (see Notes), or no
+        augmentation. A number fixes the ratio: with one candidate it is
+        used without validation; with several, the inner cross-validation
+        picks the one with the best mean score at that ratio (no rule
+        against no augmentation, which a fixed ratio rules out). Whenever
+        the inner search runs, classes too small for inner folds give no
+        augmentation, with a warning.
     ratios : sequence of float >= 0, default=(0.0, 0.5, 1.0, 2.0)
-        Candidates for ``ratio="auto"`` (0 is added if missing).
+        Ratios tried by ``ratio="auto"`` (0 is no augmentation, always tried).
     cv : int >= 2, default=3
         Inner folds (fewer when the smallest class is too small).
-    n_repeats : int >= 1, default=2
+    n_repeats : int >= 1 or "auto", default="auto"
         Times the inner cross-validation is repeated with new folds. With a
         few rows per class one split's validation folds are tiny; repeating
-        gives more paired differences, so the standard error that guards
-        against a lucky ratio is better estimated (the benchmark's losing
-        cells came from single unlucky splits). Each repeat fits ``cv``
-        generators. The standard error is corrected for the overlap of
-        the folds, so repeats sharpen it without making the rule laxer.
+        averages out the luck of a split and of a generator's draw (the
+        standard error is corrected for the folds' overlap, so repeats do
+        not make the rule laxer). "auto": enough repeats for about 100
+        validation scores, ``ceil(100 / n_labelled)``, between 2 and 5.
+        Later repeats score only the candidates still in the race (see
+        Notes). ``n_repeats=2`` reproduces the search of earlier
+        versions for one candidate.
     confidence_threshold : float in [0, 1) or None, default=None
         When set, over-generate ``overgenerate`` times the wanted rows, score
         them with a copy of ``estimator`` trained on the real rows, and keep,
@@ -78,18 +104,30 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     overgenerate : float >= 1, default=3.0
     scoring : str, callable or None, default=None
         Inner-CV score; None uses the estimator's ``score`` (accuracy).
+    n_jobs : int or None, default=None
+        Inner folds scored in parallel (joblib; None means 1, -1 all cores).
+        Each fold runs with one torch thread and one BLAS thread, whatever
+        ``n_jobs`` is, so the scores and the choice do not depend on it.
     random_state : int, RandomState or None, default=None
-        Shuffles the inner folds.
+        Shuffles the inner folds and seeds the "auto" candidates (a listed
+        candidate keeps its own ``random_state``).
 
     Attributes
     ----------
+    chosen_ : str
+        The candidate of the final fit, as named in ``cv_results_``
+        ("none" for no augmentation).
     ratio_ : float
-        The ratio used for the final fit.
-    cv_results_ : dict
-        ``ratio``, ``mean_score``, ``std_score``, ``fold_scores`` (only
-        when ``ratio="auto"``).
-    augmenter_ : generator or None
-        The generator fitted on all training rows (None if ``ratio_`` is 0).
+        The ratio used for the final fit (0 for no augmentation).
+    augmenter_ : generator, sampler or None
+        The chosen candidate, fitted on all training rows (None if ``ratio_``
+        is 0).
+    cv_results_ : dict of lists, one entry per candidate and ratio
+        Present when the inner cross-validation ran. ``candidate`` (name),
+        ``ratio``, ``mean_score``, ``std_score``, ``fold_scores`` (NaN for
+        folds a candidate was not scored on), ``mean_gain`` (mean paired
+        difference from "none") and ``gain_needed`` (the mean gain the rule
+        asks of it). The first entry is "none".
     estimator_ : classifier
         The downstream model fitted on real + synthetic rows.
     n_synthetic_ : int
@@ -109,21 +147,43 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    The choice (``ratio="auto"``): every candidate and ratio is scored on
+    the same repeated stratified inner folds as no augmentation, so each has
+    paired fold differences from it. Candidates that share a fitted model
+    form a family (one generator with and without curation; a sampler or
+    other generator alone). Each family's best ratio and variant must beat
+    no augmentation by ``z`` standard errors of its paired differences,
+    corrected for the folds' overlap (Nadeau and Bengio 2003), where
+    ``z = 1`` for one family (the one-standard-error rule) and Sidak's
+    ``Phi^-1(Phi(1)^(1/m))`` for ``m`` families (1.39 for two, 1.59 for
+    three), so that choosing the best of several does not make a useless
+    candidate likelier to pass than one alone. Of the families that pass,
+    the best mean score wins; if none passes: no augmentation. Ties go to
+    the earlier entry (smaller ratio, uncurated, earlier candidate).
+
+    Cost: a family is fitted once per fold and drawn once per variant at
+    the largest ratio; smaller ratios are per-class prefixes of that draw.
+    After the first repeat (the first two when there is one family, which
+    keeps ``n_repeats=2`` the earlier search), and after each later one, an
+    entry whose mean score does not beat no augmentation's so far leaves
+    the race (it could hardly pass the rule): later repeats score, and fit
+    families for, only the entries still racing, and stop when none is.
+
     Input: ``X`` is dense, a 2-d array-like or a DataFrame, passed on
     as it is (no conversion to float), so it may hold strings and missing
     values when both the estimator and the augmenter take them (the
     tabular synthaug models do; a Pipeline can encode them for the
     estimator). The ``allow_nan`` and ``string`` input tags are the
-    logical and of the two components' tags, since both see ``X``; a
-    Pipeline's tags do not report what its first step accepts, so they
-    stay false for one, though ``fit`` takes such data. ``y`` holds one
-    class label per row; a column vector is raveled with a
+    logical and of the estimator's and every candidate's tags, since all
+    see ``X``; a Pipeline's tags do not report what its first step
+    accepts, so they stay false for one, though ``fit`` takes such data.
+    ``y`` holds one class label per row; a column vector is raveled with a
     ``DataConversionWarning``, as scikit-learn's classifiers do, and an
     object array of integers is read as integers.
 
     Unlabelled rows: ``fit(X, y)`` takes rows marked unlabelled in ``y``
     (-1 for numeric labels, scikit-learn's semi-supervised convention; None
-    or NaN for string labels) when the augmenter can learn from them (the
+    or NaN for string labels) when every candidate can learn from them (the
     tabular models). They are passed to every augmenter fit only, inner
     folds included, so they shape the generated rows; the estimator, the
     inner validation rows and the confidence filter's judge see labelled
@@ -137,20 +197,25 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"])],
-        "augmenter": [HasMethods(["fit", "sample"])],
+        # list entries are checked in fit (synthaug.candidates)
+        "augmenter": [StrOptions({"auto"}), HasMethods(["fit", "sample"]),
+                      HasMethods(["fit_resample"]), list, tuple],
         "ratio": [StrOptions({"auto"}), Number(Real, 0, None, closed="left")],
         "ratios": ["array-like"],  # entries are checked in _candidate_ratios
         "cv": [Number(Integral, 2, None, closed="left")],
-        "n_repeats": [Number(Integral, 1, None, closed="left")],
+        "n_repeats": [Number(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "confidence_threshold": [Number(Real, 0, 1, closed="left"), None],
         "overgenerate": [Number(Real, 1, None, closed="left")],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        # joblib's: n >= 1 workers, or -1, -2, ... (all cores, all but one, ...)
+        "n_jobs": [Number(Integral, 1, None, closed="left"),
+                   Number(Integral, None, -1, closed="right"), None],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, augmenter, *, ratio="auto", ratios=(0.0, 0.5, 1.0, 2.0),
-                 cv=3, n_repeats=2, confidence_threshold=None, overgenerate=3.0, scoring=None,
-                 random_state=None):
+    def __init__(self, estimator, augmenter="auto", *, ratio="auto",
+                 ratios=(0.0, 0.5, 1.0, 2.0), cv=3, n_repeats="auto", confidence_threshold=None,
+                 overgenerate=3.0, scoring=None, n_jobs=None, random_state=None):
         self.estimator = estimator
         self.augmenter = augmenter
         self.ratio = ratio
@@ -160,11 +225,12 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.confidence_threshold = confidence_threshold
         self.overgenerate = overgenerate
         self.scoring = scoring
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y):
-        """Choose the ratio (if "auto"), then fit on real + synthetic rows.
+        """Choose the augmentation (see Notes), then fit on real + synthetic rows.
 
         Parameters
         ----------
@@ -190,32 +256,71 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     # their own parameter validation must run too (prefer_skip... = False)
     @_fit_context(prefer_skip_nested_validation=False)
     def _fit(self, X, y):
-        candidates = self._candidate_ratios()
+        ratios = self._candidate_ratios()
         X = check_X(X)
         n = check_X_rows(X)
         X, y, pool = self._split_unlabelled(X, check_y(y, n))
         n_unlabelled = 0 if pool is None else len(pool[1])
-        counts = check_labels(y, n_unlabelled)
+        smallest = int(check_labels(y, n_unlabelled).min())
+        families = candidates.families(
+            self.augmenter, X, unlabelled=n_unlabelled,
+            # SMOTE's neighbours must be found in every inner training part
+            k_neighbors=self._inner_folds(smallest)[1] - 1,
+            random_state=_seed(self.random_state) if isinstance(self.augmenter, str) else None,
+        )
         fitted = {"n_unlabelled_": n_unlabelled}  # the pool itself is not kept
-        if self.ratio == "auto":
-            ratio, fitted["cv_results_"] = self._choose_ratio(
-                X, y, pool, candidates, counts.min()
-            )
-        else:
-            ratio = float(self.ratio)
+        family, variant, ratio = self._choose(X, y, pool, families, ratios, smallest, fitted)
         augmenter, kept, X_fit, y_fit = None, None, X, y
         if ratio > 0:
-            augmenter = self._fit_augmenter(X, y, pool)
-            X_syn, y_syn, kept = self._synthesise(augmenter, X, y, ratio)
+            augmenter = family.fit(X, y, pool, variant)
+            X_syn, y_syn, kept = self._synthesise(
+                augmenter, X, y, ratio, draw=partial(family.draw, augmenter, variant, X, y))
             X_fit, y_fit = concat([X, X_syn]), np.concatenate([y, y_syn])
         estimator = clone(self.estimator).fit(X_fit, y_fit)
         # all fitted attributes at once, now that nothing is left to fail
         vars(self).update(
-            fitted, ratio_=ratio, augmenter_=augmenter, filter_kept_fraction_=kept,
-            n_synthetic_=len(y_fit) - len(y), estimator_=estimator,
+            fitted, ratio_=ratio, augmenter_=augmenter, chosen_=variant.name if ratio else "none",
+            filter_kept_fraction_=kept, n_synthetic_=len(y_fit) - len(y), estimator_=estimator,
             classes_=estimator.classes_,
         )
         return self
+
+    def _choose(self, X, y, pool, families, ratios, smallest: int, fitted: dict):
+        """``(family, variant, ratio)`` of the final fit (ratio 0: none), and
+        ``cv_results_`` into ``fitted`` when the inner cross-validation runs."""
+        first = families[0], families[0].variants[0]
+        several = sum(len(f.variants) for f in families) > 1
+        if self.ratio != "auto" and (self.ratio == 0 or not several):
+            return (*first, float(self.ratio))  # nothing to choose
+        n_splits, n_train = self._inner_folds(smallest)
+        # each inner training part must keep >= 2 rows per class for the generator
+        if n_train < 2:
+            warnings.warn(
+                f"the smallest class has {smallest} rows, too few to validate synthetic "
+                "rows by inner cross-validation; not augmenting (ratio_=0).",
+                UserWarning, stacklevel=5,  # the caller of fit (fit, _fit_context, _fit)
+            )
+            fitted["cv_results_"] = search.unsearched_results()
+            return (*first, 0.0)
+        auto = self.ratio == "auto"
+        grid = search.Grid.of(families, ratios if auto else [float(self.ratio)])
+        row, fitted["cv_results_"] = search.InnerSearch(
+            X, y, pool, families, grid, self._synthesis(),
+            check_scoring(self.estimator, scoring=self.scoring), n_splits,
+            search.resolve_repeats(self.n_repeats, len(y)), must_beat_none=auto,
+            random_state=self.random_state, n_jobs=self.n_jobs,
+        ).run()
+        if row == 0:
+            return (*first, 0.0)
+        family = families[grid.family[row]]
+        return family, family.variants[grid.variant[row]], grid.ratios[row]
+
+    def _inner_folds(self, smallest: int) -> tuple[int, int]:
+        """The inner folds (fewer than ``cv`` for a class smaller than ``cv``),
+        and the rows of the smallest class left in every inner training part."""
+        n_splits = min(self.cv, smallest)
+        # a stratified fold holds at most ceil(smallest / n_splits) of its rows
+        return n_splits, smallest - math.ceil(smallest / max(n_splits, 2))
 
     def _forget_fit(self) -> None:
         """Remove every fitted attribute (scikit-learn's: trailing underscore)."""
@@ -252,12 +357,6 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         mask, y_arr = unlabelled_mask(y), label_values(y)
         if not mask.any():
             return X, integer_labels(y_arr), None
-        if not getattr(self.augmenter, "accepts_unlabelled", False):
-            raise ValueError(
-                f"y marks {int(mask.sum())} row(s) unlabelled ({UNLABELLED_DOC}), but "
-                f"{type(self.augmenter).__name__} cannot learn from unlabelled rows; "
-                "drop them or use a tabular synthaug model (TabularVAE, TabularGAN)."
-            )
         if mask.all():
             raise ValueError(
                 f"every row of y is marked unlabelled ({UNLABELLED_DOC}); a classifier "
@@ -266,89 +365,15 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         keep, pool = np.flatnonzero(~mask), np.flatnonzero(mask)
         return take(X, keep), integer_labels(y_arr[keep]), (take(X, pool), y_arr[pool])
 
-    def _fit_augmenter(self, X, y, pool):
-        """A fresh augmenter fitted on labelled rows ``(X, y)`` plus the
-        unlabelled ``pool`` ``(X_pool, y_pool)``, if any (marked with the
-        caller's own marker)."""
-        aug = clone(self.augmenter)
-        if pool is None:
-            return aug.fit(X, y)
-        X_pool, y_pool = pool
-        y, y_pool = np.asarray(y), np.asarray(y_pool)
-        # strings with None markers only fit in an object array
-        kind = object if object in (y.dtype, y_pool.dtype) else None
-        y_all = np.concatenate([y.astype(kind or y.dtype), y_pool.astype(kind or y_pool.dtype)])
-        return aug.fit(concat([X, X_pool]), y_all)
+    def _synthesis(self) -> search.Synthesis:
+        return search.Synthesis(self.estimator, self.confidence_threshold, self.overgenerate)
 
-    # ------------------------------------------------------- ratio search
-    def _choose_ratio(self, X, y, pool, candidates, smallest: int) -> tuple[float, dict]:
-        """The ratio chosen by repeated inner cross-validation, and ``cv_results_``."""
-        n_splits = min(self.cv, smallest)
-        # each inner training part must keep >= 2 rows per class for the generator
-        if smallest - int(np.ceil(smallest / max(n_splits, 2))) < 2:
-            warnings.warn(
-                f"the smallest class has {smallest} rows, too few to validate a "
-                "synthetic ratio by inner cross-validation; not augmenting (ratio_=0).",
-                UserWarning, stacklevel=5,  # the caller of fit (fit, _fit_context, _fit)
-            )
-            return 0.0, {"ratio": [0.0], "mean_score": [np.nan],
-                         "std_score": [np.nan], "fold_scores": [[]]}
-        folds = RepeatedStratifiedKFold(
-            n_splits=n_splits, n_repeats=self.n_repeats, random_state=self.random_state
-        )
-        scorer = check_scoring(self.estimator, scoring=self.scoring)
-        scores = np.zeros((len(candidates), n_splits * self.n_repeats))
-        for f, (tr, va) in enumerate(folds.split(np.zeros(len(y)), y)):
-            X_tr, y_tr, X_va, y_va = take(X, tr), y[tr], take(X, va), y[va]
-            aug = self._fit_augmenter(X_tr, y_tr, pool)
-            # one draw at the largest ratio; smaller ratios take per-class prefixes
-            X_syn, y_syn, _ = self._synthesise(aug, X_tr, y_tr, max(candidates))
-            for i, r in enumerate(candidates):
-                keep = _per_class_prefix(y_syn, y_tr, r)
-                X_fit = concat([X_tr, take(X_syn, keep)]) if keep.size else X_tr
-                est = clone(self.estimator).fit(X_fit, np.concatenate([y_tr, y_syn[keep]]))
-                scores[i, f] = scorer(est, X_va, y_va)
-        means = scores.mean(1)
-        results = {
-            "ratio": candidates, "mean_score": means.tolist(),
-            "std_score": scores.std(1).tolist(), "fold_scores": scores.tolist(),
-        }
-        best = int(np.flatnonzero(means >= means.max() - 1e-12)[0])  # ties -> smaller
-        # One-standard-error rule against no augmentation: a ratio > 0 must
-        # beat ratio 0 by more than the standard error of their paired fold
-        # differences, so noise in a few small folds does not buy synthetic rows.
-        diff = scores[best] - scores[0]
-        chosen = candidates[best] if diff.mean() > _corrected_se(diff, n_splits) else 0.0
-        return chosen, results
-
-    def _synthesise(self, aug, X_real, y_real, ratio: float):
-        """Synthetic rows grouped by class (best first when filtering), and the
-        share of drawn rows the confidence filter kept (None without filter)."""
-        labels, counts = np.unique(y_real, return_counts=True)
-        wanted = np.round(ratio * counts).astype(int)
-        if wanted.sum() == 0:
-            return take(X_real, np.arange(0)), y_real[:0], None
-        factor = 1.0 if self.confidence_threshold is None else self.overgenerate
-        draw = {c: int(np.ceil(w * factor)) for c, w in zip(labels.tolist(), wanted) if w > 0}
-        X_syn, y_syn = aug.sample(y=draw)
-        y_syn = np.asarray(y_syn)
-        if self.confidence_threshold is None:
-            return X_syn, y_syn, None
-        judge = clone(self.estimator).fit(X_real, y_real)
-        if not hasattr(judge, "predict_proba"):
-            raise TypeError(
-                "confidence_threshold needs an estimator with predict_proba; "
-                "use a probabilistic classifier or confidence_threshold=None."
-            )
-        proba = judge.predict_proba(X_syn)
-        col = np.searchsorted(judge.classes_, y_syn)
-        conf = proba[np.arange(len(y_syn)), col]
-        keep = []
-        for c, w in zip(labels.tolist(), wanted):
-            rows = np.flatnonzero((y_syn == c) & (conf >= self.confidence_threshold))
-            keep.append(rows[np.argsort(-conf[rows], kind="stable")][:w])
-        keep = np.concatenate(keep)
-        return take(X_syn, keep), y_syn[keep], len(keep) / len(y_syn)
+    def _synthesise(self, aug, X_real, y_real, ratio: float, draw=None):
+        """Synthetic rows of the fitted ``aug`` grouped by class (best first when
+        filtering), and the share of drawn rows the confidence filter kept (None
+        without filter). ``draw(counts)`` defaults to ``aug.sample(y=counts)``."""
+        draw = draw or (lambda counts: aug.sample(y=counts))
+        return self._synthesis().rows(draw, X_real, y_real, ratio)
 
     # ---------------------------------------------------------- delegation
     def predict(self, X):
@@ -391,13 +416,14 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        est, aug = tags_or_none(self.estimator), tags_or_none(self.augmenter)
-        # X reaches the estimator, and the augmenter too whenever a ratio > 0
-        # is tried, so it may hold NaN or strings only when both take them;
+        est = tags_or_none(self.estimator)
+        augs = [tags_or_none(a) for a in candidates.tag_sources(self.augmenter)]
+        # X reaches the estimator, and every candidate too whenever a ratio > 0
+        # is tried, so it may hold NaN or strings only when all take them;
         # an object without tags is assumed to take neither.
         for tag in ("allow_nan", "string"):
             setattr(tags.input_tags, tag, all(
-                t is not None and getattr(t.input_tags, tag) for t in (est, aug)
+                t is not None and getattr(t.input_tags, tag) for t in (est, *augs)
             ))
         # refused in fit: synthetic rows are dense and are stacked under the real ones
         tags.input_tags.sparse = False
@@ -407,26 +433,9 @@ class AugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _corrected_se(diff: np.ndarray, n_splits: int) -> float:
-    """Standard error of the mean of cross-validated paired differences.
 
-    Folds share training rows, so their differences are correlated and the
-    naive ``std / sqrt(J)`` is too small, the more so the more repeats
-    (the benchmark saw twice as many lucky ratios chosen with 2 repeats).
-    Nadeau and Bengio (2003)'s correction for J resampled splits with test
-    share n_te / n_tr: ``std * sqrt(1 / J + n_te / n_tr)``; for k folds
-    n_te / n_tr = 1 / (k - 1).
-    """
-    if len(diff) < 2:
-        return 0.0
-    return float(diff.std(ddof=1) * np.sqrt(1.0 / len(diff) + 1.0 / (n_splits - 1)))
-
-
-def _per_class_prefix(y_syn: np.ndarray, y_real: np.ndarray, ratio: float) -> np.ndarray:
-    """Indices of the first round(ratio * n_c) synthetic rows of each class c."""
-    labels, counts = np.unique(y_real, return_counts=True)
-    out = []
-    for c, n_c in zip(labels.tolist(), counts):
-        rows = np.flatnonzero(y_syn == c)
-        out.append(rows[: int(round(ratio * n_c))])
-    return np.concatenate(out) if out else np.arange(0)
+def _seed(random_state) -> int | None:
+    """An int seed for the "auto" candidates from ``random_state`` (None stays None)."""
+    if random_state is None:
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

@@ -60,7 +60,9 @@ def test_augmenter_never_sees_a_validation_fold(data):
     RecordingAugmenter.log = []
     outer = StratifiedKFold(3, shuffle=True, random_state=0)
     res = cross_validate(
-        AugmentedClassifier(_clf(), RecordingAugmenter(), ratio="auto", random_state=0),
+        # two repeats: the count below (the default repeats more on small data)
+        AugmentedClassifier(_clf(), RecordingAugmenter(), ratio="auto", n_repeats=2,
+                            random_state=0),
         X, y, cv=outer, return_indices=True,
     )
     # per outer fold: 3 folds x 2 repeats inner fits, plus a final one when a ratio > 0 won
@@ -189,8 +191,11 @@ def test_ratio_must_beat_no_augmentation_by_one_standard_error(data, ratio2_scor
 def test_repeats_give_new_folds_and_more_paired_scores(data):
     X, y = data
     RecordingAugmenter.log = []
-    clf = AugmentedClassifier(_clf(), RecordingAugmenter(), ratios=(1.0,), cv=3, n_repeats=3,
-                              random_state=0).fit(X, y)
+    # a score that favours synthetic rows keeps the augmenter in the race (see
+    # test_search.py) for every repeat
+    clf = AugmentedClassifier(_CountingClassifier(max_iter=500), RecordingAugmenter(),
+                              ratios=(1.0,), cv=3, n_repeats=3,
+                              scoring=lambda est, X_va, y_va: est.n_fit_, random_state=0).fit(X, y)
     assert all(len(f) == 9 for f in clf.cv_results_["fold_scores"])
     inner = RecordingAugmenter.log[:9]
     # every repeat's 3 training parts together cover each row twice, and
@@ -210,7 +215,7 @@ def test_bad_n_repeats_is_refused(data, bad):
 
 
 def test_standard_error_is_corrected_for_overlapping_folds():
-    from synthaug.selection import _corrected_se
+    from synthaug.search import _corrected_se
 
     diff = np.array([0.1, 0.0, 0.2, 0.1, 0.0, 0.2])
     naive = diff.std(ddof=1) / np.sqrt(6)

@@ -58,10 +58,15 @@ class PlainAugmenter(BaseEstimator):
 # "auto" searches the ratio by inner cross-validation; 1.0 always augments: both
 # code paths are checked. The PlainAugmenter configuration shows which expected
 # failures come from TabularVAE (they pass with it).
+# The list configuration checks the search among candidates (a generator
+# and its curated variant share a fit; two families; one ratio and 2 x 2 folds
+# keep it fast).
 CHECKED = [
     AugmentedClassifier(LogisticRegression(), _vae(), random_state=0),
     AugmentedClassifier(LogisticRegression(), _vae(), ratio=1.0, random_state=0),
     AugmentedClassifier(LogisticRegression(), PlainAugmenter(), ratio=1.0, random_state=0),
+    AugmentedClassifier(LogisticRegression(), [_vae(), _vae(curate=True), PlainAugmenter()],
+                        ratios=(1.0,), cv=2, n_repeats=2, random_state=0),
 ]
 
 MINUS_ONE_IS_A_MARKER = (
@@ -90,10 +95,15 @@ def _imblearn_checks() -> list:
     list: its own parametrize_with_checks hands pytest a generator, which pytest
     deprecates. None is expected to fail."""
     return [
-        pytest.param(est, check, id=f"{type(est.augmenter).__name__}-ratio={est.ratio}-"
+        pytest.param(est, check, id=f"{_augmenter_name(est)}-ratio={est.ratio}-"
                                     f"{check.func.__name__}")
         for est in CHECKED for _, check in imblearn_checks_generator(est)
     ]
+
+
+def _augmenter_name(est) -> str:
+    augs = est.augmenter if isinstance(est.augmenter, list) else [est.augmenter]
+    return "+".join(type(a).__name__ for a in augs)
 
 
 @pytest.mark.parametrize("estimator, check", _imblearn_checks())

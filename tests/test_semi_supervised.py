@@ -194,8 +194,9 @@ def test_augmented_classifier_pool_to_augmenter_only(ratio):
     X_lab, y_lab, X_pool = _data(n_lab=12)
     X, y = np.r_[X_lab, X_pool], np.r_[y_lab, -np.ones(len(X_pool), int)]
     aug = RecordingVAE(epochs=3, hidden_dims=(8,), latent_dim=2, device="cpu", random_state=0)
+    # two repeats: the count below (the default repeats more on small data)
     clf = AugmentedClassifier(RecordingLogReg(), aug, ratio=ratio, ratios=(1.0,),
-                              cv=3, random_state=0).fit(X, y)
+                              cv=3, n_repeats=2, random_state=0).fit(X, y)
     assert clf.n_unlabelled_ == len(X_pool)
     assert clf.classes_.tolist() == [0, 1]
     # every augmenter fit saw the whole pool, marked -1
