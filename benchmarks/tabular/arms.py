@@ -161,11 +161,24 @@ def _vae_resample(cell: Cell) -> Synthetic:
 
 
 def _augmented_classifier(estimator, cell: Cell):
+    """AugmentedClassifier at its defaults: it chooses among its "auto"
+    candidates (SMOTE, TabularVAE and TabularGAN with and without curation)
+    and ratios, or none. The run's epoch budget is not passed on: the
+    candidates are at their own defaults, as a user gets them."""
+    from synthaug.selection import AugmentedClassifier
+
+    return AugmentedClassifier(estimator, random_state=cell.seed)
+
+
+def _augmented_classifier_vae(estimator, cell: Cell):
+    """The earlier default: AugmentedClassifier around TabularVAE alone
+    (n_repeats=2 as then), for runs compared with the ac_* runs."""
     from synthaug import TabularVAE
     from synthaug.selection import AugmentedClassifier
 
     vae = TabularVAE(**_synthaug_params(TabularVAE, cell))
-    return AugmentedClassifier(estimator, vae, ratio="auto", random_state=cell.seed)
+    return AugmentedClassifier(estimator, vae, ratio="auto", n_repeats=2,
+                               random_state=cell.seed)
 
 
 # --------------------------------------------------------------- registry
@@ -191,8 +204,13 @@ register(Arm("vae-resample", 'synthaug.TabularVAE().fit_resample at its defaults
              '(balances classes; adds nothing to a balanced split)', augment=_vae_resample,
              trains=True))
 register(Arm("augmented-classifier",
-             'synthaug.AugmentedClassifier(model, TabularVAE(), ratio="auto")',
+             'synthaug.AugmentedClassifier(model) at its defaults (augmenter="auto": chooses '
+             "among SMOTE, TabularVAE and TabularGAN with and without curation, or none)",
              wrap=_augmented_classifier, requires=("synthaug.selection",), trains=True))
+register(Arm("augmented-classifier-vae",
+             'synthaug.AugmentedClassifier(model, TabularVAE(), n_repeats=2): the default '
+             "until issue 13", wrap=_augmented_classifier_vae, requires=("synthaug.selection",),
+             trains=True))
 register(Arm("ctgan", "ctgan.CTGAN, conditional sampling by class",
              augment=peer_augment("CTGAN"), requires=("ctgan",), trains=True))
 register(Arm("tvae", "ctgan.TVAE, unconditional sampling filtered by class",
