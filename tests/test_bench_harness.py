@@ -231,7 +231,7 @@ def test_internals_reach_synthaug_only_through_public_names():
 
 
 # ------------------------------------------------------------- the pages
-PAGES = ["demo", "tabular", "semi", "images", "text", "throughput"]
+PAGES = ["demo", "tabular", "semi", "images", "text", "throughput", "issue13"]
 
 
 def test_index_links_every_page_and_the_pages_exist():
@@ -258,7 +258,9 @@ def test_renderers_rebuild_the_committed_pages(tmp_path):
     shutil.copytree(RESULTS, out, ignore=shutil.ignore_patterns("*quick*"))
     write_report(find_csv(out, "full"), out / "tabular.md", plot=False)
     pays.main(["full", "vae_t07", "gan_fast", "ac_final", "resample", "--results", str(out)])
-    semi = find_csv(out, "semi_t07")
+    pays.main(["issue13_ac", "issue13_gen", "--results", str(out),
+               "--results-md", str(out / "issue13.md")])
+    semi = find_csv(out, "semi_m2")
     write_section(out / "semi.md", semi_render(read_rows(semi),
                                                read_json(sidecar(semi))), SEMI)
     images_page(out, out / "images.md")
